@@ -44,7 +44,7 @@ def safe_url(url: str | URL) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return "<unparseable URL>"
+        return url[:80] if "@" not in url else "<unparseable URL>"
 
 
 def make_engine(url: str | URL) -> Engine:
@@ -58,7 +58,10 @@ def make_engine(url: str | URL) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise _unavailable(parsed, error) from None
         kwargs["connect_args"] = connect_args
         try:
             engine = sa.create_engine(parsed, **kwargs)
@@ -84,6 +87,17 @@ def check_connection(engine: Engine) -> None:
         raise _unavailable(engine.url, error) from None
 
 
+def compact_sqlite(engine: Engine) -> None:
+    """Fold the WAL into the main file and truncate it, so deleted rows leave no copy.
+
+    Best effort: a reader holding an old snapshot can delay it to the next checkpoint.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _unavailable(url: URL, error: BaseException) -> StorageUnavailable:
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0:1]
     detail = f" ({reason[0]})" if reason else ""
@@ -103,6 +117,7 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
         if not in_memory:
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
         cur.close()
 
     @event.listens_for(engine, "begin")

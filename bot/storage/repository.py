@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.storage import validation as check
 from bot.storage.crypto import Cipher
-from bot.storage.engine import check_connection, make_engine
+from bot.storage.engine import check_connection, compact_sqlite, make_engine
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import Attempt, ConsentEvent, Session, tracker_events, utcnow
 from bot.storage.settings import DEFAULT_RETENTION_DAYS, Settings
@@ -289,6 +289,7 @@ class Store:
                 counts["tracker_events"] = conn.execute(
                     tracker_events.delete().where(tracker_events.c.sender_id == session_id)
                 ).rowcount
+        compact_sqlite(self.engine)
         return {k: int(v or 0) for k, v in counts.items()}
 
     def purge_expired(self, now: Optional[datetime] = None) -> Dict[str, int]:
@@ -317,6 +318,7 @@ class Store:
                 counts["tracker_events"] += conn.execute(
                     tracker_events.delete().where(tracker_events.c.timestamp < cutoff.timestamp())
                 ).rowcount or 0
+        compact_sqlite(self.engine)
         return {k: int(v) for k, v in counts.items()}
 
 
