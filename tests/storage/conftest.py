@@ -1,0 +1,109 @@
+"""Fixtures for the storage tests: every test gets its own database, on SQLite and on the
+local PostgreSQL (a uniquely named database, dropped afterwards), and its own key file."""
+from __future__ import annotations
+
+import base64
+import glob
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get("REHEARSE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+_pg_reason: list[str | None] = []
+
+
+def postgres_unavailable() -> str | None:
+    """None when the test PostgreSQL answers, else why not (cached for the run)."""
+    if not _pg_reason:
+        try:
+            engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+            _pg_reason.append(None)
+        except Exception as error:  # noqa: BLE001 - any failure means "skip"
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            _pg_reason.append(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {first}")
+    return _pg_reason[0]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the project's var/: keys and defaults point into tmp_path."""
+    for name in ("DATABASE_URL", "REHEARSE_KEY", "REHEARSE_RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REHEARSE_KEY_FILE", str(tmp_path / "keys" / "secret.key"))
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    (tmp_path / "db").mkdir(exist_ok=True)
+    return f"sqlite:///{tmp_path / 'db' / 'rehearse.db'}"
+
+
+def _admin_engine() -> sa.engine.Engine:
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name = f"rehearse_test_{uuid.uuid4().hex[:16]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def key() -> bytes:
+    return base64.urlsafe_b64decode(TEST_KEY)
+
+
+@pytest.fixture
+def store(db_url: str, key: bytes):
+    from bot.storage import Store
+
+    s = Store(url=db_url, key=key)
+    yield s
+    s.close()
+
+
+def raw_dump(url: str) -> bytes:
+    """Everything in the database as bytes: for SQLite the files themselves (main, WAL,
+    journal), plus every row of every table rendered as text on either backend."""
+    parsed = sa.engine.make_url(url)
+    chunks: list[bytes] = []
+    if parsed.get_backend_name() == "sqlite":
+        for path in glob.glob(parsed.database + "*"):
+            chunks.append(Path(path).read_bytes())
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                    chunks.append(repr(tuple(row)).encode("utf-8", "replace"))
+    finally:
+        engine.dispose()
+    return b"\n".join(chunks)
+
+
+def raw_contains(url: str, needle: str) -> bool:
+    return needle.encode("utf-8") in raw_dump(url)
