@@ -52,18 +52,51 @@ def upgrade_database(
     engine, owned = _resolve_engine(url, engine)
     try:
         check_connection(engine)
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-            config = alembic_config()
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-            return MigrationContext.configure(
-                conn, opts={"version_table": VERSION_TABLE}
-            ).get_current_revision()
+        return _run(engine, lambda config: command.upgrade(config, revision))
     finally:
         if owned:
             engine.dispose()
+
+
+def downgrade_database(revision: str, url: Optional[str] = None, engine: Optional[Engine] = None) -> Optional[str]:
+    """Step the schema back to ``revision`` (for operators and tests); return it."""
+    engine, owned = _resolve_engine(url, engine)
+    try:
+        check_connection(engine)
+        return _run(engine, lambda config: command.downgrade(config, revision))
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _run(engine: Engine, step) -> Optional[str]:
+    """Run an Alembic command in one locked transaction and return the new revision.
+
+    On SQLite, foreign keys are switched off meanwhile: Alembic's batch mode rebuilds a
+    table by copying and dropping it, and a drop with foreign keys on would cascade-delete
+    the rows of child tables.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # only works outside a transaction
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+                config = alembic_config()
+                config.attributes["connection"] = conn
+                step(config)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows without their session: {broken[:3]}")
+                return MigrationContext.configure(
+                    conn, opts={"version_table": VERSION_TABLE}
+                ).get_current_revision()
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys = ON")
 
 
 def current_revision(url: Optional[str] = None, engine: Optional[Engine] = None) -> Optional[str]:
