@@ -1,0 +1,2 @@
+"""Rasa custom actions. Each module is one concern; each action only translates between the
+tracker and ``bot/`` (setup, rehearsal turns, controls, safety, privacy)."""
