@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any, Dict, Optional, Text
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -91,9 +92,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             if candidate and "://" in str(candidate):
                 return str(candidate)
         if host or dialect or db:
-            return SQLTrackerStore.get_db_url(
-                dialect or "sqlite", host, validate_port(port), db or "rasa.db",
-                username, password, login_db, query,
+            port = validate_port(port)
+            if host:  # "host:port" is accepted, as in Rasa
+                parsed = urlsplit(f"scheme://{host}")
+                host, port = parsed.hostname or host, parsed.port or port
+            return sa.engine.URL.create(
+                dialect or "sqlite", username=username, password=password, host=host,
+                port=port, database=login_db or db or "rasa.db", query=query or {},
             )
         return settings.database_url
 
