@@ -51,7 +51,11 @@ class Store:
         """
         settings = settings or Settings.from_env()
         self.url = url or settings.database_url
-        self.retention_days = int(retention_days or settings.retention_days or DEFAULT_RETENTION_DAYS)
+        if retention_days is None:
+            retention_days = settings.retention_days or DEFAULT_RETENTION_DAYS
+        if isinstance(retention_days, bool) or not isinstance(retention_days, int) or retention_days < 1:
+            raise ValueError("retention_days must be a whole number of days, at least 1")
+        self.retention_days = retention_days
         self._cipher = Cipher(key if key is not None else settings.key())
         self.engine: Engine = make_engine(self.url)
         check_connection(self.engine)

@@ -12,25 +12,34 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-PG_ADMIN_URL = os.environ.get("REHEARSE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
-
-_pg_reason: list[str | None] = []
+# The machine's PostgreSQL trusts local users; the superuser may be "postgres" or "root".
+PG_CANDIDATES = (
+    [os.environ["REHEARSE_TEST_PG_URL"]]
+    if os.environ.get("REHEARSE_TEST_PG_URL")
+    else ["postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test"]
+)
+_pg: dict[str, str | None] = {}
 
 
 def postgres_unavailable() -> str | None:
-    """None when the test PostgreSQL answers, else why not (cached for the run)."""
-    if not _pg_reason:
-        try:
-            engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            engine.dispose()
-            _pg_reason.append(None)
-        except Exception as error:  # noqa: BLE001 - any failure means "skip"
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            _pg_reason.append(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {first}")
-    return _pg_reason[0]
+    """None when the test PostgreSQL answers (its admin URL is then in _pg["url"]), else why not."""
+    if "reason" not in _pg:
+        errors = []
+        for url in PG_CANDIDATES:
+            try:
+                engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+                with engine.connect() as conn:
+                    conn.execute(sa.text("SELECT 1"))
+                engine.dispose()
+                _pg.update(reason=None, url=url)
+                break
+            except Exception as error:  # noqa: BLE001 - any failure means "skip"
+                text = str(error).strip()
+                errors.append(f"{url}: {text.splitlines()[0] if text else type(error).__name__}")
+        else:
+            _pg["reason"] = "PostgreSQL is unreachable (" + "; ".join(errors) + ")"
+    return _pg["reason"]
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +56,7 @@ def _sqlite_url(tmp_path: Path) -> str:
 
 
 def _admin_engine() -> sa.engine.Engine:
-    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    return sa.create_engine(_pg["url"], isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -63,7 +72,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name)
+    url = sa.engine.make_url(_pg["url"]).set(database=name)
     try:
         yield url.render_as_string(hide_password=False)
     finally:

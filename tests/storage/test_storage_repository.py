@@ -229,6 +229,9 @@ def test_other_bad_arguments(store):
         store.purge_expired(now="last tuesday")
     with pytest.raises(ValueError):
         store.set_region("s", "a region that is a sentence")
+    for days in (0, -1, "30", 2.5, True):
+        with pytest.raises(ValueError):
+            Store(url=store.url, key=bytes(32), retention_days=days, upgrade=False)
 
 
 def test_odd_but_valid_session_ids_round_trip(store):
