@@ -126,8 +126,11 @@ pacing
 clear_no
     An unambiguous refusal by the speaker ("no", "I don't want to", "hard limit", "not for
     me", "I'd rather not", "not tonight"). Only in refuse, and in renegotiate when the speaker
-    ends, pauses or narrows something. Never in ask: "no pressure", "no worries", "hard no"
-    offered as the partner's option, "no means no" said back to the partner are not refusals.
+    unambiguously stops, ends or pauses something or declares a part of it a no ("I want to
+    stop X", "X is off the table", "not the teacher scene"); proposing a smaller amount ("two
+    nights instead of three", "a few minutes at a time") is not a refusal. Never in ask: "no
+    pressure", "no worries", "hard no" offered as the partner's option, "no means no" said
+    back to the partner are not refusals.
 offers_alternative
     Proposes a different activity or another time that the speaker does want ("not the
     cuffs, but holding my wrists", "a massage instead?", "Saturdays instead of Fridays").
