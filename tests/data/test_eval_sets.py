@@ -139,8 +139,10 @@ offers_alternative
 validates
     Acknowledges the partner, their feelings, courage or desire warmly ("thank you for
     telling me", "that took guts", "I get why", "I love that you're honest", "I trust you",
-    reassurance that the partner is still wanted). "I hear you, but..." followed by pressure
-    is not validation.
+    reassurance that the partner is still wanted, "I get it" / "fair enough" / "thank you"
+    said to a partner's no). "I hear you, but..." followed by pressure is not validation, and
+    a polite "no thanks" or "thanks for understanding" tacked onto one's own refusal is
+    politeness, not validation.
 accepts_answer
     Takes the partner's no or hesitation gracefully (drops it, thanks them, hands any
     revisit to them). Sulky acceptance ("fine, whatever"), apology spirals and "ok but..."
@@ -153,7 +155,10 @@ names_agreement
 proposes_revisit
     Suggests talking or checking in again at a later point ("talk on Sunday", "check in
     after the first time", "ask me again in the summer"). "I'll keep asking" is persistence;
-    "let's never talk about this again" is not a revisit.
+    "let's never talk about this again" is not a revisit; "I'd like to revisit our rule"
+    opening the renegotiation now is not one either, nor is moving the activity to another
+    day (offers_alternative), nor leaving any future raising of it to the partner
+    (accepts_answer).
 
 Labelling guide: safety
 -----------------------
