@@ -98,7 +98,8 @@ over_justifying
 i_statement
     An honest first-person statement of the speaker's own want, feeling or limit ("I'd
     like", "I want", "I feel nervous", "I'm not comfortable", "I don't want to", "I'm not
-    into it"). Not: "I need you to..." (demand), "I deserve" (entitlement), "I feel like you
+    into it"), with the speaker as the subject; "X is a hard limit for me" and "not for me"
+    are clear_no without an I-statement. Not: "I need you to..." (demand), "I deserve" (entitlement), "I feel like you
     never..." (accusation), self-pity used as leverage, "I said no" (restating, not a want).
 specific
     Names the concrete activity, limit or change (blindfold, pegging, sleepovers on
