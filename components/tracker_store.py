@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Iterator, Optional, Text
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -29,6 +29,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage.crypto import Cipher
 from bot.storage.engine import check_connection, make_engine, safe_url
+from bot.storage.migrate import upgrade_database
+from bot.storage.models import Erasure
 from bot.storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         check_connection(self.engine)  # StorageUnavailable naming DATABASE_URL, no retry loop
         if login_db:
             self._create_database_and_update_engine(db, self.engine.url)
+        upgrade_database(engine=self.engine)  # the erasures table; idempotent and locked
         try:
             self.Base.metadata.create_all(self.engine)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
@@ -122,6 +125,23 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """New events to store; after "delete my data", never the erased ones.
+
+        Rasa saves the tracker it holds in memory after the deleting action ran; without
+        this it would write the whole deleted conversation back.
+        """
+        marker = session.get(Erasure, self._cipher.fingerprint(tracker.sender_id))
+        if marker is None:
+            return super()._additional_events(session, tracker)
+        fresh = [e for e in tracker.events if (e.timestamp or 0) > marker.erased_at]
+        stored = (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == tracker.sender_id, self.SQLEvent.timestamp > marker.erased_at)
+            .count()
+        )
+        return iter(fresh[stored:])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, each with its data sealed."""

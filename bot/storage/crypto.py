@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -25,6 +27,7 @@ class Cipher:
         if not isinstance(key, (bytes, bytearray)) or len(key) != 32:
             raise ValueError("the key must be 32 bytes")
         self._aead = AESGCM(bytes(key))
+        self._mac_key = hmac.new(bytes(key), b"rehearse|fingerprint-key", hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str, context: str) -> str:
         if not isinstance(plaintext, str):
@@ -45,6 +48,12 @@ class Cipher:
                 "Stored data cannot be decrypted: REHEARSE_KEY (or the key file) is not the "
                 "key it was written with, or the data was altered."
             ) from None
+
+
+    def fingerprint(self, text: str) -> str:
+        """A keyed, one-way hash of ``text`` (64 hex chars): equal inputs match, nothing
+        about the input can be read back without the key."""
+        return hmac.new(self._mac_key, str(text).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def is_ciphertext(value: object) -> bool:

@@ -96,6 +96,15 @@ class ConsentEvent(Base):
     at = sa.Column(UTCDateTime(), nullable=False)
 
 
+class Erasure(Base):
+    """Migration 0003: a deleted session's keyed hash, so Rasa cannot write it back."""
+
+    __tablename__ = "erasures"
+
+    sender_hash = sa.Column(sa.String(64), primary_key=True)
+    erased_at = sa.Column(sa.Float(), nullable=False)  # epoch seconds, like Rasa's timestamps
+
+
 # Rasa's tracker table, described (not owned) so deletion and purge can reach it
 # without importing Rasa. Columns match rasa.core.tracker_store.SQLTrackerStore.SQLEvent.
 tracker_events = sa.Table(

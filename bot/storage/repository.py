@@ -19,12 +19,13 @@ from bot.storage import validation as check
 from bot.storage.crypto import Cipher
 from bot.storage.engine import check_connection, compact_sqlite, make_engine
 from bot.storage.migrate import upgrade_database
-from bot.storage.models import Attempt, ConsentEvent, Session, tracker_events, utcnow
+from bot.storage.models import Attempt, ConsentEvent, Erasure, Session, tracker_events, utcnow
 from bot.storage.settings import DEFAULT_RETENTION_DAYS, Settings
 
 _sessions = Session.__table__
 _attempts = Attempt.__table__
 _consent = ConsentEvent.__table__
+_erasures = Erasure.__table__
 
 EXPORT_FORMAT = "rehearse-export/1"
 
@@ -293,8 +294,21 @@ class Store:
                 counts["tracker_events"] = conn.execute(
                     tracker_events.delete().where(tracker_events.c.sender_id == session_id)
                 ).rowcount
+            self._mark_erased(conn, session_id)
         compact_sqlite(self.engine)
         return {k: int(v or 0) for k, v in counts.items()}
+
+    def _mark_erased(self, conn: Connection, session_id: str) -> None:
+        """Leave a keyed hash so the tracker store drops events older than this moment."""
+        values = dict(sender_hash=self._cipher.fingerprint(session_id), erased_at=utcnow().timestamp())
+        dialect = conn.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            insert = (postgresql if dialect == "postgresql" else sqlite).insert(_erasures).values(**values)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=[_erasures.c.sender_hash], set_={"erased_at": values["erased_at"]}))
+        else:  # pragma: no cover - other backends
+            conn.execute(_erasures.delete().where(_erasures.c.sender_hash == values["sender_hash"]))
+            conn.execute(_erasures.insert().values(**values))
 
     def purge_expired(self, now: Optional[datetime] = None) -> Dict[str, int]:
         """Delete what is older than the retention period; return counts.
@@ -318,6 +332,7 @@ class Store:
                         tracker_events.delete().where(tracker_events.c.sender_id.in_(chunk))
                     ).rowcount or 0
             counts["attempts"] += conn.execute(_attempts.delete().where(_attempts.c.started_at < cutoff)).rowcount or 0
+            conn.execute(_erasures.delete().where(_erasures.c.erased_at < cutoff.timestamp()))
             if has_events:
                 counts["tracker_events"] += conn.execute(
                     tracker_events.delete().where(tracker_events.c.timestamp < cutoff.timestamp())

@@ -116,3 +116,15 @@ def raw_dump(url: str) -> bytes:
 
 def raw_contains(url: str, needle: str) -> bool:
     return needle.encode("utf-8") in raw_dump(url)
+
+
+@pytest.fixture(name="raw_contains")
+def raw_contains_fixture():
+    """``raw_contains(url, text)``: is ``text`` anywhere in the database, files or rows?
+    (A fixture, so test modules need not import conftest under any import mode.)"""
+    return raw_contains
+
+
+@pytest.fixture(name="raw_dump")
+def raw_dump_fixture():
+    return raw_dump

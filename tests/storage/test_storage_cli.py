@@ -42,9 +42,9 @@ def test_db_upgrade_and_current(db_url, monkeypatch, capsys):
     assert db_main(["current"]) == 0
     assert "empty database" in capsys.readouterr().out
     assert db_main(["upgrade"]) == 0
-    assert "0002_therapist_sharing" in capsys.readouterr().out
+    assert "0003_erasures" in capsys.readouterr().out
     assert db_main(["current"]) == 0
-    assert capsys.readouterr().out.strip() == "0002_therapist_sharing"
+    assert capsys.readouterr().out.strip() == "0003_erasures"
     assert db_main(["heads"]) == 0
     assert db_main(["upgrade", "no-such-revision"]) == 2
     assert db_main([]) == 2

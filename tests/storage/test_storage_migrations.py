@@ -1,4 +1,4 @@
-"""Alembic: first schema -> latest keeps every row; upgrade is idempotent."""
+"""Alembic: first schema -> latest (0001 -> 0002 -> 0003) keeps every row; upgrade is idempotent."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,7 +7,7 @@ from bot.storage import Store, current_revision, head_revision, upgrade_database
 from bot.storage.migrate import downgrade_database
 
 
-def test_migration_1_to_2_keeps_rows(db_url, key):
+def test_migration_from_first_schema_to_latest_keeps_rows(db_url, key):
     assert current_revision(db_url) is None
     assert upgrade_database(db_url, revision="0001_initial") == "0001_initial"
     engine = sa.create_engine(db_url)
@@ -27,7 +27,7 @@ def test_migration_1_to_2_keeps_rows(db_url, key):
             "INSERT INTO consent_events (session_id, choice, at) VALUES ('old-user', 'adult_confirmed', '2030-01-01 10:00:00')"))
     engine.dispose()
 
-    assert upgrade_database(db_url) == head_revision() == "0002_therapist_sharing"
+    assert upgrade_database(db_url) == head_revision() == "0003_erasures"
     store = Store(url=db_url, key=key)
     export = store.export_session("old-user")
     assert export["session"]["region"] == "DE" and export["session"]["summary_shared_at"] is None
@@ -53,10 +53,10 @@ def test_downgrade_to_first_schema_and_back(db_url, key):
     store = Store(url=db_url, key=key)
     store.record_attempt("s", {"kind": "ask"}, None)
     store.close()
-    assert upgrade_database(db_url) == "0002_therapist_sharing"
+    assert upgrade_database(db_url) == "0003_erasures"
     assert downgrade_database("0001_initial", db_url) == "0001_initial"
     assert current_revision(db_url) == "0001_initial"
-    assert upgrade_database(db_url) == "0002_therapist_sharing"
+    assert upgrade_database(db_url) == "0003_erasures"
     store = Store(url=db_url, key=key)
     assert len(store.export_session("s")["attempts"]) == 1
     store.close()

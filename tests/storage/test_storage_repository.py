@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from bot.storage import Store, StorageUnavailable
 from bot.storage.models import tracker_events
-from conftest import raw_contains, raw_dump
 
 SENTENCE = "I'd love for us to try the velvet blindfold on a quiet Sunday, zebra-lantern-42"
 SUGGESTION = "Try: I'd like to try this, and it's okay to say no (rewrite-marker-77)"
@@ -78,7 +77,7 @@ def test_unknown_session_gives_empty_results(store):
     assert store.delete_session("nobody") == {"sessions": 0, "attempts": 0, "consent_events": 0, "tracker_events": 0}
 
 
-def test_wording_not_stored_without_opt_in(store, db_url):
+def test_wording_not_stored_without_opt_in(store, db_url, raw_contains):
     attempt_id = store.record_attempt("sid-plain", summary(), [SENTENCE])
     assert isinstance(attempt_id, int)
     assert not raw_contains(db_url, "zebra-lantern-42")
@@ -88,7 +87,7 @@ def test_wording_not_stored_without_opt_in(store, db_url):
     assert exported["findings"][0] == {"code": "i_statement", "polarity": "strength", "start": 0, "end": 9, "turn": 1}
 
 
-def test_wording_with_opt_in_is_ciphertext_only_and_export_decrypts(store, db_url):
+def test_wording_with_opt_in_is_ciphertext_only_and_export_decrypts(store, db_url, raw_contains):
     store.set_keep_wording("sid-kept", True)
     words = [SENTENCE, "Emoji too 🙂🌈", "x" * 10_000, "\x00\x01 binary-ish \ufffd", "¿Podemos hablar de esto?"]
     store.record_attempt("sid-kept", summary(), words)
@@ -124,7 +123,7 @@ def test_previous_attempt_is_latest_of_that_kind(store):
     assert store.previous_attempt("sid-p", "refuse")["kind"] == "refuse"
 
 
-def test_delete_session_leaves_nothing_in_either_store(store, db_url):
+def test_delete_session_leaves_nothing_in_either_store(store, db_url, raw_contains):
     victim, other = "victim-session-9f3a", "other-session-1b2c"
     for sid in (victim, other):
         store.set_keep_wording(sid, True)
@@ -273,7 +272,7 @@ def test_store_from_settings_uses_environment(db_url, monkeypatch, tmp_path):
     s.close()
 
 
-def test_raw_dump_sees_plaintext_when_it_is_there(db_url):
+def test_raw_dump_sees_plaintext_when_it_is_there(db_url, raw_contains, raw_dump):
     """Guard for the searches above: the helper does find a sentence that is stored."""
     insert_tracker_rows(db_url, "probe", [1.0])
     assert raw_contains(db_url, "sealed-probe-1.0")

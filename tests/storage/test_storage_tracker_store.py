@@ -23,7 +23,6 @@ from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 
 from bot.storage import DecryptionError, Store, StorageUnavailable  # noqa: E402
 from components.tracker_store import EncryptedSQLTrackerStore  # noqa: E402
-from conftest import raw_contains  # noqa: E402
 
 SENTENCE = "Could we maybe try the silk ropes next weekend, marmalade-comet-913?"
 REPLY = "Oh! Tell me more about what you picture, quiet-harbor-551."
@@ -60,7 +59,7 @@ def tracker_store(db_url, key):
     return EncryptedSQLTrackerStore(domain=DOMAIN, url=db_url, key=key)
 
 
-def test_no_plaintext_at_rest_and_text_intact_on_retrieve(tracker_store, db_url):
+def test_no_plaintext_at_rest_and_text_intact_on_retrieve(tracker_store, db_url, raw_contains):
     run(tracker_store.save(make_tracker("sender-a", conversation("sender-a", time.time()))))
     for needle in ("marmalade-comet-913", "silk ropes", "quiet-harbor-551", "rehearse_text"):
         assert not raw_contains(db_url, needle), f"{needle!r} found in the raw database"
@@ -99,7 +98,7 @@ def test_retrieve_is_bounded_to_the_latest_session(tracker_store):
     assert set(run(tracker_store.keys())) == {"sender-c"}
 
 
-def test_delete_session_clears_tracker_and_project_tables(tracker_store, db_url, key):
+def test_delete_session_clears_tracker_and_project_tables(tracker_store, db_url, key, raw_contains):
     store = Store(url=db_url, key=key)
     store.set_keep_wording("sender-d", True)
     store.record_attempt("sender-d", {"kind": "ask"}, [SENTENCE])
@@ -144,7 +143,7 @@ def test_endpoint_without_url_follows_database_url(db_url, monkeypatch):
     assert store.engine.url.render_as_string(hide_password=False) == db_url
 
 
-def test_endpoint_with_split_keys(tmp_path):
+def test_endpoint_with_split_keys(tmp_path, raw_contains):
     path = tmp_path / "split.db"
     store = TrackerStore.create(EndpointConfig(type=TYPE, dialect="sqlite", db=str(path)), domain=DOMAIN)
     run(store.save(make_tracker("sender-h", conversation("sender-h", time.time()))))
@@ -156,3 +155,43 @@ def test_unreachable_database_fails_fast_naming_the_setting():
     with pytest.raises(StorageUnavailable, match="DATABASE_URL"):
         EncryptedSQLTrackerStore(domain=DOMAIN, url="postgresql://postgres@127.0.0.1:1/none")
     assert time.monotonic() - started < 15, "must not retry forever like SQLTrackerStore"
+
+
+def test_rasa_cannot_write_a_deleted_conversation_back(tracker_store, db_url, key, raw_contains):
+    """Rasa saves the in-memory tracker after the action that deleted the data: only what
+    happens after the deletion may be stored, and a fresh session follows."""
+    tracker = make_tracker("sender-i", conversation("sender-i", time.time() - 5))
+    run(tracker_store.save(tracker))
+    store = Store(url=db_url, key=key)
+    store.delete_session("sender-i")
+    tracker.update(BotUttered("Done: everything from this conversation is deleted."))
+    tracker.update(ActionExecuted("action_listen"))
+    run(tracker_store.save(tracker))
+    run(tracker_store.save(tracker))  # saving twice adds nothing
+    assert not raw_contains(db_url, "marmalade-comet-913")
+    back = run(tracker_store.retrieve("sender-i"))
+    assert [type(e).__name__ for e in back.events] == ["BotUttered", "ActionExecuted"]
+    tracker.update(UserUttered("a new start", intent={"name": "x", "confidence": 1.0}))
+    run(tracker_store.save(tracker))
+    assert run(tracker_store.retrieve("sender-i")).latest_message.text == "a new start"
+    store.close()
+
+
+def test_erasure_marker_holds_no_session_id(tracker_store, db_url, key, raw_contains):
+    store = Store(url=db_url, key=key)
+    store.record_attempt("sender-j-unique-77", {"kind": "ask"}, None)
+    store.delete_session("sender-j-unique-77")
+    assert not raw_contains(db_url, "sender-j-unique-77")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM erasures")).scalar() == 1
+    engine.dispose()
+    now = time.time()
+    from datetime import datetime, timedelta, timezone
+
+    store.purge_expired(now=datetime.fromtimestamp(now, timezone.utc) + timedelta(days=31))
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM erasures")).scalar() == 0
+    engine.dispose()
+    store.close()
