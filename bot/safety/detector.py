@@ -1,0 +1,245 @@
+"""The safety screen: finds disclosures of abuse, self-harm, a minor, or danger.
+
+It runs on every user turn before any role-play logic, so it must be fast (one Doc,
+one precompiled Matcher), never crash on any string, and never stop reading early:
+a disclosure at the end of a very long message is still found.
+
+A cue only counts when no guard vetoes it. Guards (``data/safety/guards.yml``) are
+what separates a disclosure from the words around it: a practice line addressed to
+the partner, a hypothetical ("what if he..."), an idiom ("I'd die of embarrassment"),
+negation ("he would never hurt me"), or consensual kink ("I love it when he...").
+
+When several categories match, the one first in ``data/safety/policy.yml`` wins
+(danger > self_harm > minor > abuse); ``SafetyHit.categories`` lists them all, so the
+conversation can still end the practice when ``minor`` is among them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from bot.nlp import blank_english
+from bot.safety.normalize import Normalizer
+from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
+
+# Texts longer than this are read in overlapping chunks so memory stays bounded;
+# the overlap is wider than any rule's reach, so no cue is lost at a seam.
+CHUNK_CHARS = 100_000
+CHUNK_OVERLAP = 2_000
+
+
+@dataclass(frozen=True)
+class SafetyHit:
+    """A disclosure: its category, the character span of the cue, and the cue text."""
+
+    category: str
+    start: int
+    end: int
+    cue: str
+    rule: str = ""
+    categories: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"category": self.category, "start": self.start, "end": self.end, "cue": self.cue,
+                "rule": self.rule, "categories": list(self.categories)}
+
+
+@dataclass(frozen=True)
+class Screening:
+    """Everything the screen found in one text: the stopping hit and the referral flags."""
+
+    hit: SafetyHit | None
+    referral_flags: tuple[str, ...]
+
+
+class _Screen:
+    def __init__(self) -> None:
+        self.nlp = blank_english()
+        table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        self.rules: RuleSet = load_rules(self.nlp.vocab, lambda w: Normalizer.lemma_from(table, w))
+        self.normalize = Normalizer(table, self.rules.spelling, self.rules.lemma_overrides,
+                                    self.rules.known_words)
+        self.sentencizer = self.nlp.get_pipe("sentencizer")
+        self.strings = self.nlp.vocab.strings
+        self.by_part: dict[str, list[Rule]] = {}
+        for rule in self.rules.rules:
+            for part in rule.parts:
+                self.by_part.setdefault(part, []).append(rule)
+        self.rank = {c: i for i, c in enumerate(self.rules.priority)}
+
+    # -- one Doc -----------------------------------------------------------------------
+    def _doc(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        self.normalize(doc)
+        return self.sentencizer(doc)
+
+    def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
+        """Return (category, rule id, char start, char end) candidates and referral flags."""
+        doc = self._doc(text)
+        guards: dict[str, list[tuple[int, int]]] = {}
+        parts: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in self.rules.matcher(doc):
+            key = self.strings[match_id]
+            if key.startswith("guard::"):
+                guards.setdefault(key[7:], []).append((start, end))
+            else:
+                parts.setdefault(key, []).append((start, end))
+        for spans in guards.values():
+            spans.sort()
+        sent_start = [0] * len(doc)
+        sent_end = [len(doc)] * len(doc)
+        for sent in doc.sents:
+            for i in range(sent.start, sent.end):
+                sent_start[i], sent_end[i] = sent.start, sent.end
+
+        def vetoed(rule: Rule, start: int, end: int) -> bool:
+            before = rule.window_before if rule.window_before is not None else self.rules.window_before
+            after = rule.window_after if rule.window_after is not None else self.rules.window_after
+            lo = max(sent_start[start], start - before)
+            hi = min(sent_end[end - 1], end + after)
+            for name in rule.unless_before:
+                if any(lo <= g0 and g1 <= end and g0 < start for g0, g1 in guards.get(name, ())):
+                    return True
+            for name in rule.unless_after:
+                if any(end <= g0 < hi for g0, _ in guards.get(name, ())):
+                    return True
+            for name in rule.unless_sentence:
+                s0, s1 = sent_start[start], sent_end[end - 1]
+                if any(s0 <= g0 and g1 <= s1 for g0, g1 in guards.get(name, ())):
+                    return True
+            return False
+
+        candidates: list[tuple[str, str, int, int]] = []
+        flags: set[str] = set()
+        for key in parts:
+            for rule in self.by_part.get(key, ()):
+                spans = self._rule_spans(rule, parts, vetoed)
+                for start, end in spans:
+                    if rule.referral:
+                        flags.add(rule.label)
+                    else:
+                        span = doc[start:end]
+                        candidates.append((rule.label, rule.id, offset + span.start_char,
+                                           offset + span.end_char))
+        return candidates, flags
+
+    @staticmethod
+    def _rule_spans(rule: Rule, parts, vetoed) -> list[tuple[int, int]]:
+        clean = []
+        for key in rule.parts:
+            spans = [s for s in parts.get(key, ()) if not vetoed(rule, *s)]
+            if not spans:
+                return []
+            clean.append(spans)
+        if len(clean) == 1:
+            return clean[0]
+        # Every part must occur within `within` tokens of the first part's span.
+        found = []
+        for s0, e0 in clean[0]:
+            chosen = [(s0, e0)]
+            for others in clean[1:]:
+                near = [(s, e) for s, e in others if abs(s - s0) <= rule.within]
+                if not near:
+                    break
+                chosen.append(min(near, key=lambda se: abs(se[0] - s0)))
+            else:
+                found.append((min(s for s, _ in chosen), max(e for _, e in chosen)))
+        return found
+
+    # -- whole texts -------------------------------------------------------------------
+    def screen(self, text: str) -> Screening:
+        candidates: list[tuple[str, str, int, int]] = []
+        flags: set[str] = set()
+        for chunk_start, chunk in _chunks(text):
+            found, chunk_flags = self._scan(chunk, chunk_start)
+            candidates.extend(found)
+            flags |= chunk_flags
+        hit = None
+        if candidates:
+            candidates.sort(key=lambda c: (self.rank[c[0]], c[2], -(c[3] - c[2])))
+            category, rule_id, start, end = candidates[0]
+            present = sorted({c[0] for c in candidates}, key=self.rank.__getitem__)
+            hit = SafetyHit(category, start, end, text[start:end], rule_id, tuple(present))
+        return Screening(hit, tuple(sorted(flags)))
+
+
+def _chunks(text: str):
+    """Yield (offset, piece) covering all of `text`, split at whitespace when possible."""
+    if len(text) <= CHUNK_CHARS:
+        yield 0, text
+        return
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK_CHARS)
+        if end < len(text):
+            cut = text.rfind(" ", start + CHUNK_CHARS // 2, end)
+            end = cut if cut > start else end
+        yield start, text[start:end]
+        if end >= len(text):
+            return
+        start = max(end - CHUNK_OVERLAP, start + 1)
+        space = text.find(" ", start, end)
+        start = space + 1 if space != -1 else start
+
+
+@lru_cache(maxsize=1)
+def _screen() -> _Screen:
+    return _Screen()
+
+
+def _coerce(text) -> str:
+    """Accept str (and bytes, decoded leniently); anything else is a clear TypeError."""
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    if not isinstance(text, str):
+        raise TypeError(f"the safety screen reads text (str), not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates: replace each with one '?' so character offsets stay the same.
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+        text = "".join(ch if not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text)
+    return text
+
+
+def screen(text: str) -> Screening:
+    """Find the stopping disclosure (if any) and the referral red flags in one pass."""
+    text = _coerce(text)
+    if not text.strip():
+        return Screening(None, ())
+    return _screen().screen(text)
+
+
+def detect(text: str) -> SafetyHit | None:
+    """Return the disclosure that must stop the role-play, or None."""
+    return screen(text).hit
+
+
+def referral_flags(text: str) -> list[str]:
+    """Return the red flags worth a gentle therapist suggestion (the practice goes on)."""
+    return list(screen(text).referral_flags)
+
+
+def referral_message(flag: str) -> str:
+    """The warm one-paragraph suggestion for a referral flag (KeyError if unknown)."""
+    messages = _screen().rules.referral_messages
+    if flag not in messages:
+        raise KeyError(f"unknown referral flag {flag!r}; known: {sorted(messages)}")
+    return messages[flag]
+
+
+def referral_ids() -> list[str]:
+    return sorted(_screen().rules.referral_messages)
+
+
+def warm_up() -> None:
+    """Compile the rules now (e.g. at server start) instead of on the first turn."""
+    _screen()
+
+
+__all__ = ["CATEGORIES", "SafetyHit", "Screening", "detect", "referral_flags", "referral_message",
+           "referral_ids", "screen", "warm_up"]

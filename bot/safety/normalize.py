@@ -1,0 +1,85 @@
+"""Token normalisation so that the rules see through casual typing.
+
+People type disclosures fast, in lower case, without apostrophes and with stretched
+letters ("im soooo scared"). Instead of rewriting the text (which would break the
+character offsets the caller needs), each token keeps its text and gets a cleaned
+``norm_`` and a ``lemma_`` computed from that norm; the Matcher reads only those.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+
+from spacy.tokens import Doc
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_RUN = re.compile(r"([^\W\d_])\1{2,}")  # a letter repeated three times or more
+_AFTER_I = {"m": "am", "'m": "am", "d": "would", "'d": "would", "ll": "will", "'ll": "will",
+            "ve": "have", "'ve": "have"}
+_MAX_RUNS = 4
+
+
+class Normalizer:
+    """Sets ``token.norm_`` and ``token.lemma_`` for every token of a Doc."""
+
+    def __init__(self, lemma_table, spelling: dict[str, str], lemma_overrides: dict[str, str],
+                 extra_words: set[str]):
+        self._lemmas = lemma_table
+        self._spelling = {k.lower(): v.lower() for k, v in spelling.items()}
+        self._lemma_overrides = {k.lower(): v.lower() for k, v in lemma_overrides.items()}
+        self._known = extra_words
+
+    def _is_word(self, form: str) -> bool:
+        return form in self._known or form in self._lemmas
+
+    def _unstretch(self, form: str) -> str:
+        """'soooo' -> 'so', 'killll' -> 'kill', 'pleeease' -> 'please'."""
+        runs = list(_RUN.finditer(form))
+        if not runs:
+            return form
+        runs = runs[:_MAX_RUNS]
+        for lengths in itertools.product((2, 1), repeat=len(runs)):
+            out, last = [], 0
+            for run, n in zip(runs, lengths):
+                out.append(form[last:run.start()])
+                out.append(run.group(1) * n)
+                last = run.end()
+            out.append(form[last:])
+            candidate = "".join(out)
+            if self._is_word(candidate):
+                return candidate
+        # Not a known word either way: keep doubled letters, the likelier spelling.
+        return _RUN.sub(lambda m: m.group(1) * 2, form)
+
+    def norm(self, text: str, spacy_norm: str, previous: str) -> str:
+        form = text.lower().translate(_APOSTROPHES)
+        if previous == "i" and form in _AFTER_I:
+            return _AFTER_I[form]
+        if form in self._spelling:
+            return self._spelling[form]
+        if _RUN.search(form):
+            form = self._unstretch(form)
+            return self._spelling.get(form, form)
+        base = spacy_norm.lower().translate(_APOSTROPHES) if spacy_norm else form
+        return self._spelling.get(base, base)
+
+    @staticmethod
+    def lemma_from(table, form: str) -> str:
+        lemma = table.get(form, form)
+        return lemma.lower() if isinstance(lemma, str) else form
+
+    def lemma(self, norm: str) -> str:
+        if norm in self._lemma_overrides:
+            return self._lemma_overrides[norm]
+        return self.lemma_from(self._lemmas, norm)
+
+    def __call__(self, doc: Doc) -> Doc:
+        previous = ""
+        for token in doc:
+            if token.is_space:
+                continue
+            norm = self.norm(token.text, token.norm_, previous)
+            token.norm_ = norm
+            token.lemma_ = self.lemma(norm)
+            previous = norm
+        return doc

@@ -1,0 +1,180 @@
+"""Loads the safety rules from ``data/safety/`` and compiles them into one Matcher.
+
+Everything a reviewer may want to change is data: the macros and spelling fixes
+(``vocab.yml``), the guards that veto a cue (``guards.yml``), the per-category rules
+(``rules/*.yml``), the referral red flags (``referrals.yml``) and the category
+priority (``policy.yml``). Code here only validates and compiles them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from spacy.matcher import Matcher
+from spacy.vocab import Vocab
+
+from bot.paths import DATA_DIR
+from bot.safety.patterns import PatternError, expand_all
+
+SAFETY_DIR = DATA_DIR / "safety"
+CATEGORIES = ("abuse", "self_harm", "minor", "danger")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way a category (or a referral flag) shows up in text.
+
+    ``parts`` holds one matcher key per group of cues; a rule fires when every part
+    matches within ``within`` tokens of each other (one part: a plain cue).
+    """
+
+    label: str            # category ("abuse") or referral flag ("trauma")
+    id: str
+    parts: tuple[str, ...]
+    within: int
+    unless_before: tuple[str, ...]
+    unless_after: tuple[str, ...]
+    unless_sentence: tuple[str, ...]
+    referral: bool = False
+    window_before: int | None = None  # overrides policy.yml for this rule
+    window_after: int | None = None
+
+
+@dataclass
+class RuleSet:
+    matcher: Matcher
+    rules: list[Rule]
+    priority: tuple[str, ...]
+    window_before: int
+    window_after: int
+    spelling: dict[str, str]
+    lemma_overrides: dict[str, str]
+    known_words: set[str]
+    referral_messages: dict[str, str] = field(default_factory=dict)
+    referral_titles: dict[str, str] = field(default_factory=dict)
+
+
+def _read(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    if not isinstance(data, dict):
+        raise PatternError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _words_in(lines) -> set[str]:
+    words = set()
+    for line in lines:
+        for element in str(line).split():
+            element = element.rstrip("?").lstrip("~")
+            if element.startswith(("@", "/", "*")) or element in {"_", "PUNCT"}:
+                continue
+            words.update(w for w in element.lower().split("|") if w.isalpha())
+    return words
+
+
+def _as_tuple(value, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PatternError(f"{where}: expected a list of names")
+    return tuple(value)
+
+
+def _add_rule(entry: dict, label: str, where: str, matcher: Matcher, macros, guards: set[str],
+              referral: bool, words: set[str], lemma_of) -> Rule:
+    rule_id = entry.get("id") or label
+    groups = entry.get("together")
+    if groups is None:
+        groups = [entry.get("cues")]
+    if not groups or not all(isinstance(g, list) and g for g in groups):
+        raise PatternError(f"{where} rule {rule_id!r}: needs `cues` or `together` (lists of patterns)")
+    parts = []
+    for index, lines in enumerate(groups):
+        key = f"{'ref' if referral else 'cue'}::{label}::{rule_id}::{index}"
+        try:
+            matcher.add(key, expand_all(lines, macros, lemma_of))
+        except PatternError as exc:
+            raise PatternError(f"{where} rule {rule_id!r}: {exc}") from exc
+        words |= _words_in(lines)
+        parts.append(key)
+    rule = Rule(
+        label=label, id=rule_id, parts=tuple(parts), within=int(entry.get("within", 30)),
+        unless_before=_as_tuple(entry.get("unless_before"), where),
+        unless_after=_as_tuple(entry.get("unless_after"), where),
+        unless_sentence=_as_tuple(entry.get("unless_sentence"), where),
+        referral=referral,
+        window_before=int(entry["window_before"]) if "window_before" in entry else None,
+        window_after=int(entry["window_after"]) if "window_after" in entry else None,
+    )
+    for name in rule.unless_before + rule.unless_after + rule.unless_sentence:
+        if name not in guards:
+            raise PatternError(f"{where} rule {rule_id!r}: unknown guard {name!r}")
+    return rule
+
+
+def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
+               directory: Path = SAFETY_DIR) -> RuleSet:
+    """Read every safety data file and compile it; raises PatternError on bad data."""
+    vocab_data = _read(directory / "vocab.yml")
+    macros = vocab_data.get("macros") or {}
+    if not all(isinstance(v, list) for v in macros.values()):
+        raise PatternError("vocab.yml: every macro must be a list of patterns")
+    policy = _read(directory / "policy.yml")
+    priority = tuple(policy.get("priority") or ())
+    if sorted(priority) != sorted(CATEGORIES):
+        raise PatternError(f"policy.yml: priority must list exactly {CATEGORIES}, got {priority}")
+
+    matcher = Matcher(vocab)
+    words: set[str] = set()
+    for lines in macros.values():
+        words |= _words_in(lines)
+
+    guard_data = _read(directory / "guards.yml").get("guards") or {}
+    for name, lines in guard_data.items():
+        try:
+            matcher.add(f"guard::{name}", expand_all(lines, macros, lemma_of))
+        except PatternError as exc:
+            raise PatternError(f"guards.yml {name!r}: {exc}") from exc
+        words |= _words_in(lines)
+
+    rules: list[Rule] = []
+    seen_categories = set()
+    for path in sorted((directory / "rules").glob("*.yml")):
+        data = _read(path)
+        category = data.get("category")
+        if category not in CATEGORIES:
+            raise PatternError(f"{path}: category must be one of {CATEGORIES}")
+        seen_categories.add(category)
+        for entry in data.get("rules") or []:
+            rules.append(_add_rule(entry, category, path.name, matcher, macros, set(guard_data),
+                                   False, words, lemma_of))
+    missing = set(CATEGORIES) - seen_categories
+    if missing:
+        raise PatternError(f"no rules for categories {sorted(missing)}")
+
+    referral_data = _read(directory / "referrals.yml").get("referrals") or {}
+    messages, titles = {}, {}
+    for flag, entry in referral_data.items():
+        if not str(entry.get("message", "")).strip():
+            raise PatternError(f"referrals.yml: {flag} has no message")
+        messages[flag] = " ".join(str(entry["message"]).split())
+        titles[flag] = str(entry.get("title", flag))
+        for index, rule_entry in enumerate(entry.get("rules") or []):
+            rule_entry = dict(rule_entry)
+            rule_entry.setdefault("id", f"{flag}_{index}")
+            rules.append(_add_rule(rule_entry, flag, "referrals.yml", matcher, macros,
+                                   set(guard_data), True, words, lemma_of))
+
+    return RuleSet(
+        matcher=matcher, rules=rules, priority=priority,
+        window_before=int(policy.get("window_before", 10)),
+        window_after=int(policy.get("window_after", 6)),
+        spelling={str(k): str(v) for k, v in (vocab_data.get("spelling") or {}).items()},
+        lemma_overrides={str(k): str(v) for k, v in (vocab_data.get("lemmas") or {}).items()},
+        known_words=words, referral_messages=messages, referral_titles=titles,
+    )
