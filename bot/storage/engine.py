@@ -7,6 +7,7 @@ connect timeout and pre-ping. Failures become :class:`StorageUnavailable` naming
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict
 
@@ -59,7 +60,10 @@ def make_engine(url: str | URL) -> Engine:
         else:
             if not database.startswith("file:"):
                 try:
-                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                    path = Path(database).expanduser()
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    # Owner-only from the start; SQLite gives its WAL files the same mode.
+                    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
                 except OSError as error:
                     raise _unavailable(parsed, error) from None
         kwargs["connect_args"] = connect_args

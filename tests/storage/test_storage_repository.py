@@ -277,3 +277,13 @@ def test_raw_dump_sees_plaintext_when_it_is_there(db_url, raw_contains, raw_dump
     insert_tracker_rows(db_url, "probe", [1.0])
     assert raw_contains(db_url, "sealed-probe-1.0")
     assert b"sealed-probe" in raw_dump(db_url)
+
+
+def test_new_sqlite_database_is_owner_only(tmp_path, key):
+    import stat
+
+    path = tmp_path / "fresh" / "rehearse.db"
+    s = Store(url=f"sqlite:///{path}", key=key)
+    s.record_attempt("s", {"kind": "ask"}, None)
+    s.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
