@@ -29,14 +29,14 @@
   var ESC_WINDOW_MS = 1200;
   var ROLES = { partner: 1, coach: 1, safety: 1, guide: 1 };
   var CONTROLS = [
-    { payload: "/slow_down", label: "Pause", hint: "yellow", icon: "\u23F8", cls: "pause",
+    { payload: "/slow_down", label: "Pause", hint: "yellow", icon: "M4 3h3v10H4zM9 3h3v10H9z", cls: "pause",
       said: "Yellow \u2014 let's slow down" },
-    { payload: "/stop_roleplay", label: "Stop", hint: "red", icon: "\u25A0", cls: "stop",
+    { payload: "/stop_roleplay", label: "Stop", hint: "red", icon: "M3.5 3.5h9v9h-9z", cls: "stop",
       said: "Red \u2014 stop" },
-    { payload: "/rewind", label: "Rewind", hint: "", icon: "\u21B6", cls: "rewind",
+    { payload: "/rewind", label: "Rewind", hint: "", icon: "M8 3v10L2 8zM14 3v10L8 8z", cls: "rewind",
       said: "Let me try that line again" },
-    { payload: "/help", label: "Help", hint: "", icon: "?", cls: "help", said: "Help" },
-    { payload: "/end_rehearsal", label: "End", hint: "& debrief", icon: "\u2713", cls: "end",
+    { payload: "/help", label: "Help", hint: "", icon: "", cls: "help", said: "Help" },
+    { payload: "/end_rehearsal", label: "End", hint: "& debrief", icon: "", cls: "end",
       said: "End the rehearsal" }
   ];
   var KIND_LABELS = { ask: "Asking", refuse: "Saying no", renegotiate: "Renegotiating" };
@@ -71,6 +71,21 @@
     str(text, 20000).split(/\n\s*\n/).forEach(function (para) {
       if (para.trim()) parent.appendChild(el("p", cls || "rw-text", para.trim()));
     });
+  }
+
+  /** A tiny inline SVG icon: no icon font, no emoji font needed. */
+  function icon(pathData) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "rw-ctl-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", pathData);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
   }
 
   function srOnly(text) { return el("span", "rw-sr", text); }
@@ -205,6 +220,14 @@
     } catch (e) { /* not fatal */ }
   }
 
+  /** The country for local safety resources: the option, else the browser language's region. */
+  function regionOf(option) {
+    var explicit = str(option, 8).trim().toUpperCase();
+    if (/^[A-Z]{2}$/.test(explicit)) return explicit;
+    var match = /[-_]([A-Za-z]{2})(?:$|[-_])/.exec(str(navigator.language, 35));
+    return match ? match[1].toUpperCase() : "";
+  }
+
   // ---------------------------------------------------------------- loading dependencies
 
   var cssRequested = false;
@@ -255,6 +278,7 @@
     this.title = str(options.title, 80).trim() || "Practice space";
     this.mode = options.mode === "page" ? "page" : (options.container ? "inline" : "floating");
     this.exitUrl = str(options.exitUrl).trim() || scriptBase + "weather.html";
+    this.region = regionOf(options.region);
     this.storageKind = options.storage === "local" ? "local" : "session";
     this.readQuery = options.readQuery !== undefined ? !!options.readQuery : this.mode === "page";
     this.entries = [];
@@ -337,7 +361,7 @@
       var b = el("button", "rw-ctl rw-ctl--" + c.cls);
       b.type = "button";
       b.setAttribute("data-payload", c.payload);
-      b.appendChild(el("span", "rw-ctl-icon", c.icon)).setAttribute("aria-hidden", "true");
+      if (c.icon) b.appendChild(icon(c.icon));
       b.appendChild(el("span", "rw-ctl-label", c.label));
       if (c.hint) b.appendChild(el("span", "rw-ctl-hint", " " + c.hint));
       b.addEventListener("click", function () { self.send(c.payload, c.said, { control: true }); });
@@ -531,8 +555,26 @@
     var body = el("div", "rw-guide");
     paragraphs(body, m.text);
     node.appendChild(body);
+    if (m.type === "download" && asObject(m["export"])) node.appendChild(this.downloadButton(m));
     this.renderButtons(node, m.buttons);
     return node;
+  };
+
+  /** The user's own history as a file, made in the browser from the message's export. */
+  Widget.prototype.downloadButton = function (m) {
+    var name = str(m.filename, 120).replace(/[^A-Za-z0-9._-]+/g, "-") || "practice-history.json";
+    var btn = el("button", "rw-use rw-download", "Save " + name);
+    btn.type = "button";
+    btn.addEventListener("click", function () {
+      var blob = new Blob([JSON.stringify(m["export"], null, 2)], { type: "application/json" });
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    });
+    return btn;
   };
 
   Widget.prototype.useWordingButton = function (suggestion) {
@@ -852,7 +894,8 @@
     if (!this.socket || !this.socket.connected || !this.confirmed) return;
     while (this.outbox.length) {
       var message = this.outbox.shift();
-      this.socket.emit("user_uttered", { message: message, session_id: this.sessionId, metadata: {} });
+      var metadata = this.region ? { region: this.region } : {};
+      this.socket.emit("user_uttered", { message: message, session_id: this.sessionId, metadata: metadata });
     }
   };
 
@@ -917,6 +960,7 @@
       mode: ds.mode,
       exitUrl: ds.exitUrl,
       storage: ds.storage,
+      region: ds.region,
       open: ds.open === "true" || ds.open === ""
     };
     var begin = function () { window.RehearsalWidget.init(autoOptions); };

@@ -112,10 +112,11 @@ def new_page(chromium):
     contexts = []
 
     def make(width: int = 1280, height: int = 800, reduced_motion: str = "reduce",
-             bypass_csp: bool = False):
+             bypass_csp: bool = False, locale: str = "en-US"):
         # bypass_csp only for injecting axe-core, which Playwright adds as an inline script.
         context = chromium.new_context(viewport={"width": width, "height": height},
-                                       reduced_motion=reduced_motion, bypass_csp=bypass_csp)
+                                       reduced_motion=reduced_motion, bypass_csp=bypass_csp,
+                                       locale=locale, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

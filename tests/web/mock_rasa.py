@@ -272,6 +272,10 @@ class MockRasa:
             comparison = None if session.debriefs == 1 else {
                 "clarity": 10, "ownership": -5, "openness": 0, "free_of_pressure": 15}
             return [{"data": debrief(comparison)}]
+        if message == "/download_history":
+            return [{"role": "guide", "type": "download", "text": "Here is your practice history as a file.",
+                     "filename": "practice-history-0b8f3e12.json",
+                     "export": {"attempts": [{"kind": "ask", "scores": {"clarity": 80}}]}}]
         if message.startswith("/"):
             return [guide("Okay.")]
         if "[safety]" in message:

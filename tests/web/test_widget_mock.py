@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -375,6 +375,25 @@ def test_init_api_with_local_storage_option(new_page, web_server, mock_rasa):
     keys = page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('rehearsal:'))")
     assert any(k.endswith(":session") for k in keys), keys
     assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('rehearsal:')).length") == 0
+
+
+def test_region_from_the_browser_language_goes_in_the_metadata(new_page, web_server, mock_rasa):
+    page = new_page(locale="en-GB")
+    page.goto(web_server.url + "/")
+    expect(messages(page, "guide").first).to_be_visible()
+    assert mock_rasa.events("user_uttered")[0]["metadata"] == {"region": "GB"}
+
+
+def test_history_download_is_saved_as_a_file(new_page, web_server, mock_rasa):
+    page = start_rehearsal(new_page, web_server, mock_rasa)
+    type_and_send(page, "/download_history")
+    button = page.get_by_role("button", name="Save practice-history-0b8f3e12.json")
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "practice-history-0b8f3e12.json"
+    assert json.loads(Path(download.path()).read_text()) == {
+        "attempts": [{"kind": "ask", "scores": {"clarity": 80}}]}
 
 
 def _full_conversation(page, mock_rasa) -> None:
