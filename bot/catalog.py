@@ -172,6 +172,8 @@ class _PhraseIndex:
         self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.lemma = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
         self.single_words: dict[str, str] = {}
+        # inflected forms of real English words ("cooking", "masks") are never typos
+        self.known_forms = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
         for ident, items in phrases.items():
             texts = sorted({t.strip().lower() for t in items if t and t.strip()})
             docs = list(self.nlp.pipe(texts))
@@ -194,7 +196,7 @@ class _PhraseIndex:
                 covered.update(range(start, end))
         for token in doc:
             word = token.lower_
-            if token.i in covered or not token.is_alpha or len(word) < min_chars:
+            if token.i in covered or not token.is_alpha or len(word) < min_chars or word in self.known_forms:
                 continue
             close = difflib.get_close_matches(word, list(self.single_words), n=1, cutoff=cutoff)
             if close:
