@@ -71,7 +71,10 @@ class _Screen:
 
     # -- one Doc -----------------------------------------------------------------------
     def _doc(self, text: str) -> Doc:
-        doc = self.nlp.make_doc(text)
+        # Lower-case first (one character for one, so offsets stay the same): the
+        # tokenizer's contraction rules only know "I'm"/"i'm", not "I'M".
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+        doc = self.nlp.make_doc(lowered)
         self.normalize(doc)
         return self.sentencizer(doc)
 
