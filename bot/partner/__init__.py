@@ -10,12 +10,13 @@ Nothing here imports Rasa; ``actions/`` keeps ``Rehearsal.to_dict()`` in a slot.
     r.opening().lines
     r.respond("No, that's not for me.", {"clear_no", "i_statement"})
 """
-from bot.partner.content import ContentError, load_content
+from bot.partner.content import ContentError, describe_tactic, load_content
 from bot.partner.rehearsal import PartnerTurn, Rehearsal, RehearsalEnded, Scenario
 from bot.partner.state import PartnerState
 
 __all__ = [
     "ContentError",
+    "describe_tactic",
     "PartnerState",
     "PartnerTurn",
     "Rehearsal",

@@ -487,6 +487,15 @@ def _parse_line(entry: Any, where: str, kind: str, move: str, persona: str, band
     return Line(id=line_id(kind, text), text=text, kind=kind, move=move, persona=persona, band=band, tactic=tactic)
 
 
+def describe_tactic(tactic_id: str) -> dict[str, str] | None:
+    """What the debrief says about a pressure tactic the partner used, or None if unknown."""
+    tactic = load_content().tactics.get(tactic_id) if isinstance(tactic_id, str) else None
+    if tactic is None:
+        return None
+    return {"id": tactic.id, "name": tactic.name, "description": tactic.description,
+            "lesson": tactic.lesson, "rubric_code": tactic.rubric_code}
+
+
 def load_content(directory: Path | str | None = None) -> Content:
     """Read and check everything under ``data/partner`` (cached for the default directory)."""
     if directory is None:

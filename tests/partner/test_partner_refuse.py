@@ -143,3 +143,17 @@ def test_refusal_practice_never_marks_after_refusal():
     r = make("refuse", "curious", "challenging")
     r.respond("No.", {"clear_no"})
     assert r.after_refusal is False
+
+
+def test_every_tactic_used_can_be_described_for_the_debrief():
+    from bot.partner import describe_tactic
+
+    r = make("refuse", "playful", "challenging", seed=3)
+    r.respond("hmm", {"heavy_hedging"})
+    if not r.ended:
+        r.respond("No.", {"clear_no"})
+    assert r.pressure_used
+    for tactic in r.pressure_used:
+        info = describe_tactic(tactic)
+        assert info["id"] == tactic and info["name"] and info["lesson"] and info["rubric_code"]
+    assert describe_tactic("threaten") is None and describe_tactic(None) is None
