@@ -18,8 +18,8 @@ from bot.safety import resources_for, safety_message
 CARRIED_SLOTS = ("adult_confirmed", "practice_locked", "tips_enabled", "last_scores", "referrals_given")
 
 
-def _choice_button(slot: str, item: dict) -> dict:
-    return {"title": item["title"], "payload": f"/choose{json.dumps({slot: item['id']})}"}
+def _choice_button(slot: str, item_id: str, title: str) -> dict:
+    return {"title": title, "payload": f"/choose{json.dumps({slot: item_id})}"}
 
 
 class ActionGreet(Action):
@@ -72,7 +72,7 @@ class ActionAskKind(Action):
         return "action_ask_kind"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("kind", item) for item in catalog.kinds()]
+        buttons = [_choice_button("kind", item.id, item.title) for item in catalog.kinds()]
         common.send(dispatcher, messages.guide(guide.text("ask_kind"), buttons))
         return []
 
@@ -83,12 +83,8 @@ class ActionAskActivity(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         kind = tracker.get_slot("kind") or "ask"
-        known = {a.id: a for a in catalog.activities()}
-        buttons = [
-            _choice_button("activity", {"id": a, "title": known[a].label})
-            for a in guide.menu_activities(kind)
-            if a in known
-        ]
+        activities = [catalog.activity_by_id(a) for a in guide.menu_activities(kind)]
+        buttons = [_choice_button("activity", a.id, a.label) for a in activities if a is not None]
         common.send(dispatcher, messages.guide(guide.text(f"ask_activity_{kind}"), buttons))
         return []
 
@@ -98,7 +94,7 @@ class ActionAskPersona(Action):
         return "action_ask_persona"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("persona", item) for item in catalog.personas()]
+        buttons = [_choice_button("persona", item.id, item.title) for item in catalog.personas()]
         common.send(dispatcher, messages.guide(guide.text("ask_persona"), buttons))
         return []
 
@@ -108,7 +104,7 @@ class ActionAskDifficulty(Action):
         return "action_ask_difficulty"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("difficulty", item) for item in catalog.difficulties()]
+        buttons = [_choice_button("difficulty", item.id, item.title) for item in catalog.difficulties()]
         common.send(dispatcher, messages.guide(guide.text("ask_difficulty"), buttons))
         return []
 

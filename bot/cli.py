@@ -13,6 +13,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("bot.coach.cli:analyze_main", "score JSON Lines from stdin with the phrasing coach"),
     "eval": ("bot.coach.cli:eval_main", "per-code precision/recall of the coach on a labelled set"),
     "safety-eval": ("bot.safety.cli:eval_main", "catch rate and false alarms of the safety screen"),
+    "run": ("bot.launcher:run_main", "start the Rasa, action and web servers (after 'make run' set-up)"),
+    "train": ("bot.training:train_main", "train the Rasa model if its data or config changed"),
     "purge": ("bot.storage.cli:purge_main", "delete data older than the retention period"),
     "db": ("bot.storage.cli:db_main", "apply database migrations (upgrade) or show the revision"),
     "web": ("bot.web.app:serve_main", "serve the chat page and the privacy API"),

@@ -49,12 +49,13 @@ def begin(scenario: Scenario, seed: int, tips_enabled: bool = True) -> TurnResul
 
     kind_title = _title(catalog.kinds(), scenario.kind).lower()
     persona_info = _find(catalog.personas(), scenario.persona)
+    persona_description = persona_info.description if persona_info else ""
     intro = guide.text(
         "intro",
         kind_title=kind_title,
         activity=scenario.activity_label,
         name=persona.get("name", "your partner"),
-        persona_description=_ensure_period(persona_info.get("description", "")),
+        persona_description=_ensure_period(persona_description),
         difficulty_title=_title(catalog.difficulties(), scenario.difficulty),
         tips_state="on" if tips_enabled else "off",
     )
@@ -155,12 +156,13 @@ def attempt_summary(record: dict, result: dict) -> dict:
     }
 
 
-def _find(items: list[dict], item_id: str) -> dict:
-    return next((item for item in items if item.get("id") == item_id), {})
+def _find(items: list, item_id: str):
+    return next((item for item in items if item.id == item_id), None)
 
 
-def _title(items: list[dict], item_id: str) -> str:
-    return _find(items, item_id).get("title", item_id)
+def _title(items: list, item_id: str) -> str:
+    item = _find(items, item_id)
+    return item.title if item else item_id
 
 
 def _ensure_period(text: str) -> str:

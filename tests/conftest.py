@@ -1,0 +1,13 @@
+"""Shared fixtures. ``live_stack`` starts the real servers once per test session."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.live_stack import LiveStack
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory):
+    stack = LiveStack(workdir=tmp_path_factory.mktemp("live-stack")).start()
+    yield stack
+    stack.stop()
