@@ -35,8 +35,8 @@
       said: "Red \u2014 stop" },
     { payload: "/rewind", label: "Rewind", hint: "", icon: "M8 3v10L2 8zM14 3v10L8 8z", cls: "rewind",
       said: "Let me try that line again" },
-    { payload: "/help", label: "Help", hint: "", icon: "", cls: "help", said: "Help" },
-    { payload: "/end_rehearsal", label: "End", hint: "& debrief", icon: "", cls: "end",
+    { payload: "/help", label: "Help", hint: "", icon: "~M5.8 6a2.2 2.2 0 1 1 3.2 2c-.7.4-1 .9-1 1.6v.4M8 12.6v.2", cls: "help", said: "Help" },
+    { payload: "/end_rehearsal", label: "End", hint: "& debrief", icon: "~M3 8.5l3.2 3.2L13 4.8", cls: "end",
       said: "End the rehearsal" }
   ];
   var KIND_LABELS = { ask: "Asking", refuse: "Saying no", renegotiate: "Renegotiating" };
@@ -82,8 +82,17 @@
     svg.setAttribute("focusable", "false");
     svg.setAttribute("class", "rw-ctl-icon");
     var path = document.createElementNS(ns, "path");
-    path.setAttribute("d", pathData);
-    path.setAttribute("fill", "currentColor");
+    var stroked = pathData.charAt(0) === "~"; // "~" marks a line drawing rather than a shape
+    path.setAttribute("d", stroked ? pathData.slice(1) : pathData);
+    if (stroked) {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2");
+      path.setAttribute("stroke-linecap", "round");
+      path.setAttribute("stroke-linejoin", "round");
+    } else {
+      path.setAttribute("fill", "currentColor");
+    }
     svg.appendChild(path);
     return svg;
   }
@@ -492,6 +501,7 @@
       node.appendChild(bubble);
     } else {
       node = this.renderBot(entry.msg);
+      if (node && entry.msg.type) node.setAttribute("data-type", str(entry.msg.type, 40));
     }
     if (node) {
       this.logEl.appendChild(node);

@@ -456,7 +456,7 @@ def test_screenshots(new_page, web_server, mock_rasa, artifacts_dir, width, heig
     control(page, "End").click()
     expect(messages(page, "debrief")).to_have_count(2)
     page.wait_for_timeout(800)
-    messages(page, "debrief").last.scroll_into_view_if_needed()
+    messages(page, "debrief").last.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(artifacts_dir / f"widget-debrief-{width}x{height}.png"))
     type_and_send(page, "[safety] my partner doesn't stop when I say no")
     expect(messages(page, "safety")).to_have_count(1)
