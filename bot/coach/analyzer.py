@@ -1,0 +1,201 @@
+"""The phrasing analyzer: cue matches + context rules -> rubric findings with spans.
+
+The cue matches come from the spaCy components in ``pipeline.py``; this module decides which
+matches are the speaker's own words (not quoted, reported, negated or disowned), which apply
+to this rehearsal kind, and turns them into findings with a warm explanation and a rewrite.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.tokens import Doc, Span
+
+from bot.coach.knowledge import KINDS, Knowledge
+from bot.coach.model import Analysis, Finding
+from bot.coach.pipeline import CoachPipeline, coach_pipeline
+
+MAX_CHARS = 20_000
+_QUOTES = re.compile(r'"[^"\n]{1,400}"|“[^”\n]{1,400}”|‘[^’\n]{1,400}’|(?<![\w\'])\'[^\n]{1,400}?\'(?![\w])')
+
+
+def check_kind(kind: object) -> str:
+    """Return ``kind`` if it is a rehearsal kind, else raise a ValueError that says which are."""
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return kind
+
+
+class Analyzer:
+    """Turns one utterance into an :class:`Analysis`. Build once; call many times."""
+
+    def __init__(self, pipeline: CoachPipeline):
+        self.pipeline = pipeline
+        self.k: Knowledge = pipeline.knowledge
+        from bot.coach.rewrite import Rewriter  # local: the rewriter calls back into us
+
+        self.rewriter = Rewriter(self.k, self)
+
+    # ---------------------------------------------------------------- context
+    def _quoted_ranges(self, text: str) -> list[tuple[int, int]]:
+        stripped = text.strip()
+        out = []
+        for m in _QUOTES.finditer(text):
+            # A message that is only a quote is the user's own line, typed in quotes.
+            if m.end() - m.start() >= 0.9 * len(stripped):
+                continue
+            out.append((m.start(), m.end()))
+        return out
+
+    def _context(self, doc: Doc) -> dict:
+        cues = doc._.coach_cues or {}
+        sent_of = [0] * len(doc)
+        for i, sent in enumerate(doc.sents):
+            for t in range(sent.start, sent.end):
+                sent_of[t] = i
+        breaks = [t.i for t in doc if t.norm_ in self.k.scope_breaks]
+        clause_breaks = {t.i for t in doc if t.norm_ in self.k.clause_breaks or t.text in self.k.clause_breaks}
+        frames = cues.get("ctx|disowning|0", []) + cues.get("ctx|reporting|0", [])
+        return {"sent_of": sent_of, "breaks": breaks, "clause_breaks": clause_breaks, "frames": frames,
+                "quotes": self._quoted_ranges(doc.text)}
+
+    def _not_own_words(self, span: Span, ctx: dict) -> bool:
+        """True when the span is quoted, reported, disowned or directly negated."""
+        for qs, qe in ctx["quotes"]:
+            if qs <= span.start_char and span.end_char <= qe:
+                return True
+        sent_of = ctx["sent_of"]
+        for frame in ctx["frames"]:
+            if frame.start <= span.start and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end:
+                if not any(frame.end <= b < span.start for b in ctx["breaks"]):
+                    return True
+        i = span.start - 1
+        skipped = 0
+        while i >= 0 and skipped < 2 and i not in ctx["clause_breaks"]:
+            norm = span.doc[i].norm_
+            if norm in self.k.negators:
+                return True
+            if norm not in ("even", "really", "ever", "always", "just", "actually", "that", "like", "exactly"):
+                break
+            i -= 1
+            skipped += 1
+        return False
+
+    # ---------------------------------------------------------------- codes
+    def _spans_for(self, code: str, cues: dict, after_refusal: bool) -> list[tuple[Span, float]]:
+        out: list[tuple[Span, float]] = []
+        for key, spans in cues.items():
+            c, cue_set, weight = key.split("|")
+            if c != code or cue_set in ("exceptions",):
+                continue
+            if cue_set == "after_refusal" and not after_refusal:
+                continue
+            out.extend((s, float(weight)) for s in spans)
+        exceptions = cues.get(f"{code}|exceptions|1", [])
+        if exceptions:
+            out = [(s, w) for s, w in out if not any(s.start < e.end and e.start < s.end for e in exceptions)]
+        return out
+
+    def find(self, text: str, kind: str = "ask", after_refusal: bool = False,
+             partner_line: str | None = None) -> tuple[Doc, dict[str, list[Span]]]:
+        """Return the doc and, per code, the spans that earned it (before explanations)."""
+        doc = self.pipeline(text)
+        if partner_line and isinstance(partner_line, str) and partner_line.strip():
+            pdoc = self.pipeline(partner_line[:MAX_CHARS])
+            if (pdoc._.coach_cues or {}).get("ctx|partner_refusal|0"):
+                after_refusal = True
+        cues = doc._.coach_cues or {}
+        ctx = self._context(doc)
+        found: dict[str, list[Span]] = {}
+        for code, rule in self.k.codes.items():
+            if kind not in rule.kinds or (rule.requires_after_refusal and not after_refusal):
+                continue
+            spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal) if not self._not_own_words(s, ctx)]
+            if code == "specific":
+                spans += [(e, 1.0) for e in doc.ents if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx)]
+            if not spans:
+                continue
+            if rule.mode == "count":
+                if sum(w for _, w in spans) >= rule.threshold:
+                    base = [s for s, w in spans if w >= 1] or [s for s, _ in spans]
+                    start = min(s.start for s in base)
+                    end = max(s.end for s in base)
+                    found[code] = [doc[start:end]]
+                continue
+            per_sentence: dict[int, Span] = {}
+            for s, _ in sorted(spans, key=lambda sw: (sw[0].start, -len(sw[0]))):
+                sid = ctx["sent_of"][s.start]
+                best = per_sentence.get(sid)
+                if best is None or (s.start < best.end and len(s) > len(best)):
+                    per_sentence[sid] = s
+            found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
+        for code in list(found):
+            rule = self.k.codes[code]
+            if any(c in found for c in rule.requires_absent) or any(c in found for c in rule.suppressed_by):
+                del found[code]
+        blockers = [s for c, spans in found.items() if self.k.codes[c].blocks_strengths for s in spans]
+        if blockers:
+            for code in list(found):
+                if self.k.codes[code].polarity != "strength":
+                    continue
+                kept = [s for s in found[code] if not any(s.start < b.end and b.start < s.end for b in blockers)]
+                if kept:
+                    found[code] = kept
+                else:
+                    del found[code]
+        return doc, found
+
+    def analyze(self, text: str, kind: str = "ask", after_refusal: bool = False,
+                partner_line: str | None = None, suggestions: bool = True, safety: bool = True) -> Analysis:
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, not {type(text).__name__}")
+        check_kind(kind)
+        if not isinstance(after_refusal, bool):
+            raise TypeError(f"after_refusal must be true or false, not {type(after_refusal).__name__}")
+        safety_category = _safety_category(text) if safety else None
+        if not text.strip():
+            return Analysis([], safety_category)
+        clipped = text[:MAX_CHARS]
+        doc, found = self.find(clipped, kind, after_refusal, partner_line)
+        findings = []
+        for code, spans in found.items():
+            rule = self.k.codes[code]
+            for span in spans:
+                suggestion = None
+                if rule.polarity == "concern" and suggestions:
+                    suggestion = self.rewriter.suggest(code, doc, span, found, kind, after_refusal)
+                elif rule.polarity == "concern":
+                    suggestion = ""
+                findings.append(Finding(code, rule.polarity, span.start_char, span.end_char,
+                                        rule.explanation(kind), suggestion))
+        findings.sort(key=lambda f: (f.start, f.end, f.code))
+        return Analysis(findings, safety_category)
+
+
+_SAFETY = {"detect": None, "tried": False}
+
+
+def _safety_category(text: str) -> str | None:
+    """The category from ``bot.safety.detect`` (imported lazily; None if it is not there yet)."""
+    if not _SAFETY["tried"]:
+        _SAFETY["tried"] = True
+        try:
+            from bot.safety import detect  # noqa: PLC0415 - another module, loaded on first use
+            _SAFETY["detect"] = detect
+        except ImportError:
+            _SAFETY["detect"] = None
+    detect = _SAFETY["detect"]
+    if detect is None or not text.strip():
+        return None
+    hit = detect(text)
+    return getattr(hit, "category", None) if hit is not None else None
+
+
+def safety_available() -> bool:
+    _safety_category("")
+    return _SAFETY["detect"] is not None
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    return Analyzer(coach_pipeline())

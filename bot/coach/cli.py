@@ -1,0 +1,180 @@
+"""``rehearse analyze`` and ``rehearse eval``: the coach's command-line contract.
+
+``analyze`` reads JSON Lines on stdin, ``{"text", "kind", "after_refusal"}`` (kind defaults to
+"ask", after_refusal to false), and writes exactly one JSON object per input line, in order:
+the analysis, or ``{"error": "..."}`` for a line it cannot read. It never stops on a bad line.
+
+``eval`` scores the coach on a labelled JSONL set (default data/coach/dev.jsonl).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Iterable, TextIO
+
+from bot.paths import DATA_DIR
+
+COERCION_FAMILY = ("guilt_trip", "ultimatum", "minimizing", "persistence", "comparison", "scorekeeping", "demand")
+KINDS = ("ask", "refuse", "renegotiate")
+
+
+def parse_request(line: str) -> dict[str, Any]:
+    """Validate one input line; return the analyze() arguments or raise ValueError."""
+    if not line.strip():
+        raise ValueError("empty line: expected a JSON object with a \"text\" string")
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(item, dict):
+        raise ValueError(f"expected a JSON object, got {type(item).__name__}")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise ValueError("\"text\" must be a string" if "text" in item else "missing \"text\"")
+    kind = item.get("kind", "ask")
+    if kind is None:
+        kind = "ask"
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+    after_refusal = item.get("after_refusal", False)
+    if after_refusal is None:
+        after_refusal = False
+    if not isinstance(after_refusal, bool):
+        raise ValueError("\"after_refusal\" must be true or false")
+    partner_line = item.get("partner_line")
+    if partner_line is not None and not isinstance(partner_line, str):
+        raise ValueError("\"partner_line\" must be a string or null")
+    return {"text": text, "kind": kind, "after_refusal": after_refusal, "partner_line": partner_line}
+
+
+def analyze_stream(lines: Iterable[str], out: TextIO) -> int:
+    """Write one JSON line per input line; return how many lines had errors."""
+    from bot.coach import analyze
+
+    errors = 0
+    for raw in lines:
+        line = raw.rstrip("\n").rstrip("\r")
+        try:
+            request = parse_request(line)
+            result: dict[str, Any] = analyze(**request).to_json()
+        except ValueError as exc:
+            result = {"error": str(exc)}
+            errors += 1
+        except Exception as exc:  # noqa: BLE001 - one bad line must never stop the batch
+            result = {"error": f"could not analyze this line: {type(exc).__name__}: {exc}"}
+            errors += 1
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+    return errors
+
+
+def analyze_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="rehearse analyze", description=__doc__.split("\n\n")[1])
+    parser.parse_args(argv)
+    stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
+    analyze_stream(stdin, sys.stdout)
+    return 0
+
+
+# ------------------------------------------------------------------ eval
+def load_items(path: str) -> list[dict[str, Any]]:
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+            items.append(item)
+    return items
+
+
+def evaluate(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-code precision/recall, coercion-family P/R, forbidden-code rate, safety agreement."""
+    from bot.coach import analyze
+    from bot.coach.knowledge import load_knowledge
+
+    codes = list(load_knowledge().codes)
+    tp = dict.fromkeys(codes, 0)
+    fp = dict.fromkeys(codes, 0)
+    fn = dict.fromkeys(codes, 0)
+    fam = {"tp": 0, "fp": 0, "fn": 0}
+    forbidden_hits = 0
+    safety_checked = safety_ok = 0
+    misses: list[dict[str, Any]] = []
+    for item in items:
+        a = analyze(item["text"], item.get("kind", "ask"), bool(item.get("after_refusal", False)),
+                    item.get("partner_line"))
+        got = a.codes
+        want = set(item.get("codes", []))
+        for c in codes:
+            if c in got and c in want:
+                tp[c] += 1
+            elif c in got:
+                fp[c] += 1
+            elif c in want:
+                fn[c] += 1
+        fam_want = bool(want & set(COERCION_FAMILY))
+        fam_got = bool(got & set(COERCION_FAMILY))
+        fam["tp"] += fam_want and fam_got
+        fam["fp"] += fam_got and not fam_want
+        fam["fn"] += fam_want and not fam_got
+        if got & set(item.get("forbidden", [])):
+            forbidden_hits += 1
+        if "safety" in item:
+            safety_checked += 1
+            safety_ok += a.safety == item.get("safety")
+        if got != want:
+            misses.append({"text": item["text"], "kind": item.get("kind", "ask"),
+                           "missing": sorted(want - got), "extra": sorted(got - want)})
+    per_code = {}
+    for c in codes:
+        support = tp[c] + fn[c]
+        per_code[c] = {
+            "precision": tp[c] / (tp[c] + fp[c]) if tp[c] + fp[c] else None,
+            "recall": tp[c] / support if support else None,
+            "support": support,
+        }
+    recalls = [v["recall"] for v in per_code.values() if v["recall"] is not None]
+    return {
+        "items": len(items),
+        "per_code": per_code,
+        "macro_recall": sum(recalls) / len(recalls) if recalls else None,
+        "family_precision": fam["tp"] / (fam["tp"] + fam["fp"]) if fam["tp"] + fam["fp"] else None,
+        "family_recall": fam["tp"] / (fam["tp"] + fam["fn"]) if fam["tp"] + fam["fn"] else None,
+        "forbidden_rate": forbidden_hits / len(items) if items else 0.0,
+        "safety_agreement": safety_ok / safety_checked if safety_checked else None,
+        "misses": misses,
+    }
+
+
+def _fmt(x: float | None) -> str:
+    return "  -  " if x is None else f"{x:.3f}"
+
+
+def eval_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="rehearse eval", description="Score the coach on a labelled JSONL set.")
+    parser.add_argument("--data", default=str(DATA_DIR / "coach" / "dev.jsonl"), help="labelled JSONL file")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="also list N mismatched items")
+    args = parser.parse_args(argv)
+    report = evaluate(load_items(args.data))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"items: {report['items']}")
+    print(f"{'code':<20}{'precision':>10}{'recall':>9}{'support':>9}")
+    for code, v in report["per_code"].items():
+        print(f"{code:<20}{_fmt(v['precision']):>10}{_fmt(v['recall']):>9}{v['support']:>9}")
+    print(f"macro per-code recall:      {_fmt(report['macro_recall'])}")
+    print(f"coercion family precision:  {_fmt(report['family_precision'])}")
+    print(f"coercion family recall:     {_fmt(report['family_recall'])}")
+    print(f"forbidden-code rate:        {_fmt(report['forbidden_rate'])}")
+    if report["safety_agreement"] is not None:
+        print(f"safety agreement:           {_fmt(report['safety_agreement'])}")
+    for miss in report["misses"][: args.show_misses]:
+        print(f"  [{miss['kind']}] {miss['text']!r} missing={miss['missing']} extra={miss['extra']}")
+    return 0

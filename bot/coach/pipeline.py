@@ -1,0 +1,254 @@
+"""The coach's spaCy components, registered as factories and configured by data file names.
+
+The coach reuses the shared tokenizer settings and vocabulary of ``bot.nlp.blank_english()``
+but runs its own components on the doc (created with ``nlp.create_pipe``, never added to the
+shared pipeline, so other users of the shared pipeline are unaffected):
+
+* ``coach_normalizer``   folds case, typos and contractions into ``token.norm_`` and sets a
+                         lookup lemma on ``token.lemma_`` (data/coach/spelling.yml)
+* ``coach_activities``   an EntityRuler of activities (data/activities.yml + data/coach/specific.yml)
+* ``coach_cues``         one Matcher holding every cue of every code (data/coach/cues/*.yml)
+"""
+
+
+from functools import lru_cache
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+from spacy.tokenizer import Tokenizer
+from spacy.util import filter_spans
+
+from bot.coach.cues import CueCompiler
+from bot.coach.knowledge import Knowledge, load_knowledge
+from bot.nlp import blank_english
+
+if not Doc.has_extension("coach_cues"):
+    Doc.set_extension("coach_cues", default=None)
+
+
+def _fuzzy_index(words: Iterable[str]) -> dict[str, set[str]]:
+    """Map every one-letter deletion of each word (and the word) to the words it came from."""
+    index: dict[str, set[str]] = {}
+    for w in words:
+        for key in {w, *(w[:i] + w[i + 1:] for i in range(len(w)))}:
+            index.setdefault(key, set()).add(w)
+    return index
+
+
+class CoachNormalizer:
+    """Fold spelling so cues match real typing: lower case, "u" -> "you", one-typo fixes."""
+
+    def __init__(self, nlp: Language, knowledge: Knowledge):
+        self.norms = knowledge.spelling_norms
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        table = lookups.get_table("lemma_lookup")
+        # The lookup table is keyed by string hashes; keep a plain str -> str dict for speed.
+        self.table = table
+        self.lemmas: dict[str, str] = {}
+        self.known = set(self.norms)
+        self.fuzzy: dict[str, set[str]] = {}
+        self.fuzzy_min = 5
+
+    def set_vocabulary(self, cue_words: Iterable[str]) -> None:
+        """Give the normaliser the words the cues listen for, for one-typo correction."""
+        words = {w for w in cue_words if len(w) >= self.fuzzy_min and w.isalpha()}
+        self.known |= words
+        self.fuzzy = _fuzzy_index(words)
+
+    def fold(self, norm: str) -> str:
+        norm = self.norms.get(norm, norm)
+        if len(norm) >= self.fuzzy_min and norm not in self.known and norm not in self.table and norm.isalpha():
+            cands = set(self.fuzzy.get(norm, ()))
+            for i in range(len(norm)):
+                cands |= self.fuzzy.get(norm[:i] + norm[i + 1:], set())
+            if len(cands) == 1:
+                return next(iter(cands))
+        return norm
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            norm = self.fold(token.norm_.replace("’", "'"))
+            token.norm_ = norm
+            lemma = self.lemmas.get(norm)
+            if lemma is None:
+                lemma = self.lemmas[norm] = self.table.get(norm, norm) if len(self.lemmas) < 200_000 else norm
+            token.lemma_ = lemma
+        return doc
+
+
+class CoachCues:
+    """Every cue of every code, matched with spaCy Matchers; results go to ``doc._.coach_cues``.
+
+    Each match key is ``"<code>|<cue set>|<weight>"``; the analyzer reads the keys.
+    Thousands of patterns in one Matcher cost milliseconds per text, so patterns are bucketed
+    by a trigger word they cannot match without (their rarest required word); a text only
+    runs the buckets whose trigger words it contains.
+    """
+
+    COMMON = {"i", "you", "it", "to", "the", "a", "an", "is", "am", "are", "be", "would", "will",
+              "not", "do", "we", "me", "that", "this", "and", "of", "so", "if", "can", "have",
+              "my", "your", "just", "really", "for", "with", "in", "on", ",", ".", "?", "!"}
+
+    def __init__(self, nlp: Language, knowledge: Knowledge, compiler: CueCompiler):
+        grouped: dict[tuple[str, str], dict[str, list]] = {}
+        for key, cues in knowledge.cue_sets().items():
+            for cue in cues:
+                for pattern in compiler.compile(cue):
+                    for trigger, variant in self._by_first_word(pattern):
+                        grouped.setdefault(trigger, {}).setdefault(key, []).append(variant)
+        self.buckets: dict[tuple[str, str], Matcher] = {}
+        for trigger, by_key in grouped.items():
+            matcher = Matcher(nlp.vocab)
+            for key, patterns in by_key.items():
+                matcher.add(key, patterns)
+            self.buckets[trigger] = matcher
+        self.always = self.buckets.get(("ANY", ""))
+        self.strings = nlp.vocab.strings
+
+    @staticmethod
+    def _by_first_word(pattern: list[dict]) -> list[tuple[tuple[str, str], list[dict]]]:
+        """Split a pattern on its first word so each copy starts with one plain word.
+
+        Word-set tests run in Python inside spaCy's Matcher; starting every pattern with a
+        plain word keeps the first test in C, and lets a text skip patterns it cannot match.
+        """
+        first, rest = pattern[0], pattern[1:]
+        for attr in ("NORM", "LEMMA"):
+            value = first.get(attr)
+            if value is None or first.get("OP"):
+                continue
+            extra = {k: v for k, v in first.items() if k != attr}
+            words = [value] if isinstance(value, str) else value.get("IN")
+            if words:
+                out = []
+                for w in words:
+                    # Very common first words ("i", "you") also split on the second word.
+                    common = w in CoachCues.COMMON
+                    for tail in (CoachCues._plain_second(rest) if common else [rest]):
+                        nxt = tail[0].get("NORM") if tail and not tail[0].get("OP") else None
+                        key = (f"{attr} NORM", f"{w} {nxt}") if common and isinstance(nxt, str) else (attr, w)
+                        out.append((key, [{attr: w, **extra}] + tail))
+                return out
+        return [(("ANY", ""), pattern)]
+
+    @staticmethod
+    def _plain_second(rest: list[dict]) -> list[list[dict]]:
+        """Also split the second word when it is a required word-set test (kept in C)."""
+        if not rest:
+            return [rest]
+        second = rest[0]
+        value = second.get("NORM")
+        if isinstance(value, dict) and "IN" in value and not second.get("OP") and len(value["IN"]) <= 40:
+            extra = {k: v for k, v in second.items() if k != "NORM"}
+            return [[{"NORM": w, **extra}] + rest[1:] for w in value["IN"]]
+        return [rest]
+
+    def _matchers(self, doc: Doc) -> list[Matcher]:
+        """The buckets this text can trigger: by its words, lemmas and two-word sequences."""
+        keys: set[tuple[str, str]] = set()
+        prev_norm = prev_lemma = None
+        for t in doc:
+            norm, lemma = t.norm_, t.lemma_
+            keys.add(("NORM", norm))
+            keys.add(("LEMMA", lemma))
+            if prev_norm is not None:
+                keys.add(("NORM NORM", f"{prev_norm} {norm}"))
+                keys.add(("LEMMA NORM", f"{prev_lemma} {norm}"))
+            prev_norm, prev_lemma = norm, lemma
+        out = [self.buckets[k] for k in keys if k in self.buckets]
+        if self.always is not None:
+            out.append(self.always)
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        by_key: dict[str, list] = {}
+        seen = set()
+        for matcher in self._matchers(doc):
+            for match_id, start, end in matcher(doc):
+                if (match_id, start, end) in seen:
+                    continue
+                seen.add((match_id, start, end))
+                by_key.setdefault(self.strings[match_id], []).append(doc[start:end])
+        doc._.coach_cues = {k: filter_spans(v) for k, v in by_key.items()}
+        return doc
+
+
+@Language.factory("coach_normalizer", default_config={"data_dir": ""})
+def make_coach_normalizer(nlp: Language, name: str, data_dir: str) -> CoachNormalizer:
+    return CoachNormalizer(nlp, load_knowledge(data_dir or None))
+
+
+@Language.factory("coach_cues", default_config={"data_dir": ""})
+def make_coach_cues(nlp: Language, name: str, data_dir: str) -> CoachCues:
+    knowledge = load_knowledge(data_dir or None)
+    return CoachCues(nlp, knowledge, CoachPipeline.compiler_for(nlp, knowledge))
+
+
+class CoachPipeline:
+    """The coach's tokenizer plus its components, run in a fixed order on every text."""
+
+    def __init__(self, data_dir: str | None = None):
+        self.nlp = nlp = blank_english()
+        self.knowledge = knowledge = load_knowledge(data_dir)
+        self.tokenizer = Tokenizer(nlp.vocab)
+        self.tokenizer.from_bytes(nlp.tokenizer.to_bytes())
+        for word, pieces in knowledge.spelling_splits.items():
+            for variant in {word, word.capitalize(), word.upper()}:
+                orths, pos = [], 0
+                for orth, norm in pieces:
+                    text = variant[pos:pos + len(orth)]
+                    orths.append({"ORTH": text, "NORM": norm})
+                    pos += len(orth)
+                self.tokenizer.add_special_case(variant, orths)
+        self.sentencizer = nlp.get_pipe("sentencizer")
+        cfg = {"data_dir": data_dir or ""}
+        self.normalizer: CoachNormalizer = nlp.create_pipe("coach_normalizer", config=cfg)
+        compiler = self.compiler_for(nlp, knowledge, self)
+        self.normalizer.set_vocabulary(compiler.vocabulary)
+        self.activities = nlp.create_pipe(
+            "entity_ruler", name="coach_activities",
+            config={"phrase_matcher_attr": "NORM", "overwrite_ents": True})
+        self.activities.add_patterns(knowledge.activity_patterns(compiler))
+        self.cues = CoachCues(nlp, knowledge, compiler)
+
+    @staticmethod
+    def compiler_for(nlp: Language, knowledge: Knowledge, pipeline: "CoachPipeline | None" = None) -> CueCompiler:
+        """A cue compiler whose literal words are folded exactly like user text."""
+        tokenizer = pipeline.tokenizer if pipeline else nlp.tokenizer
+        normalizer = pipeline.normalizer if pipeline else CoachNormalizer(nlp, knowledge)
+        vocabulary: set[str] = set()
+
+        def normalise(text: str) -> list[str]:
+            norms = [normalizer.norms.get(t.norm_.replace("’", "'"), t.norm_.replace("’", "'")) for t in tokenizer(text)]
+            vocabulary.update(norms)
+            return norms
+
+        compiler = CueCompiler(normalise, knowledge.word_sets)
+        # Collect the vocabulary once by compiling everything (cheap, done at load).
+        for cues in knowledge.cue_sets().values():
+            for cue in cues:
+                compiler.compile(cue)
+        compiler.vocabulary = vocabulary  # type: ignore[attr-defined]
+        return compiler
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc = self.sentencizer(doc)
+        doc = self.normalizer(doc)
+        doc = self.activities(doc)
+        return self.cues(doc)
+
+    def pipe(self, texts: Iterable[str]) -> Iterable[Doc]:
+        for doc in self.tokenizer.pipe(texts):
+            doc = self.sentencizer(doc)
+            doc = self.normalizer(doc)
+            doc = self.activities(doc)
+            yield self.cues(doc)
+
+
+@lru_cache(maxsize=4)
+def coach_pipeline(data_dir: str | None = None) -> CoachPipeline:
+    """The coach pipeline, built once per process (per data directory)."""
+    return CoachPipeline(data_dir)
