@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import common, storage
 from bot import catalog, flow, guide, messages
-from bot.safety import resources_for, safety_message
+from bot.safety import resources_for
+from bot.safety.content_policy import check_line
 
 # Slots that outlive a rehearsal; everything else starts fresh with each new scene.
 CARRIED_SLOTS = ("adult_confirmed", "practice_locked", "tips_enabled", "last_scores", "referrals_given")
@@ -131,9 +132,13 @@ class ValidateRehearsalForm(FormValidationAction):
         return self._validated(dispatcher, "difficulty", value, catalog.normalise_difficulty, "invalid_difficulty")
 
     def validate_activity(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        activity = catalog.match_activity(value) if isinstance(value, str) else None
+        activity = catalog.activity_by_id(value) or (catalog.match_activity(value) if isinstance(value, str) else None)
         if activity is None:
             common.send(dispatcher, messages.guide(guide.text("invalid_activity")))
+            return {"activity": None, "activity_label": None}
+        if not activity.known and check_line(activity.label):
+            # The partner repeats a custom topic in its lines, so it must be non-explicit.
+            common.send(dispatcher, messages.guide(guide.text("activity_not_neutral")))
             return {"activity": None, "activity_label": None}
         if not activity.known:
             common.send(dispatcher, messages.guide(guide.text("activity_unknown_ok", activity=activity.label)))

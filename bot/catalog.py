@@ -98,6 +98,14 @@ def match_activity(text: Any) -> Activity | None:
     return Activity(id=CUSTOM_ACTIVITY_ID, label=label, known=False, referral=None)
 
 
+def activity_by_id(activity_id: Any) -> Activity | None:
+    """The listed activity with this id (what a menu button sends), or None."""
+    spec = _activities().get(activity_id) if isinstance(activity_id, str) else None
+    if spec is None:
+        return None
+    return Activity(id=activity_id, label=spec["label"], known=True, referral=spec.get("referral"))
+
+
 # --- internals ---------------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.safety import detect, referral_flags
+from bot.safety import screen, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class SafetyScreen(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.intent = config.get("intent") or SAFETY_INTENT
+        warm_up()  # compile the rules when the server starts, not on the first user's turn
 
     @classmethod
     def create(
@@ -64,12 +65,13 @@ class SafetyScreen(GraphComponent):
         if not isinstance(text, str) or not text.strip():
             return
         entities = list(message.get(ENTITIES) or [])
-        for flag in referral_flags(text):
+        screening = screen(text)
+        for flag in screening.referral_flags:
             entities.append(
                 {"entity": "referral_flag", "value": flag, "start": 0, "end": 0,
                  "extractor": self.__class__.__name__}
             )
-        hit = detect(text)
+        hit = screening.hit
         if hit is not None:
             logger.info("Safety screen: %s disclosure; the role-play stops.", hit.category)
             entities.append(
