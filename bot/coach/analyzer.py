@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from bot.coach.knowledge import KINDS, Knowledge
+from bot.coach.knowledge import Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
 from bot.coach.pipeline import CoachPipeline, coach_pipeline
 
@@ -19,11 +19,7 @@ MAX_CHARS = 20_000
 _QUOTES = re.compile(r'"[^"\n]{1,400}"|“[^”\n]{1,400}”|‘[^’\n]{1,400}’|(?<![\w\'])\'[^\n]{1,400}?\'(?![\w])')
 
 
-def check_kind(kind: object) -> str:
-    """Return ``kind`` if it is a rehearsal kind, else raise a ValueError that says which are."""
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
-    return kind
+check_kind = check_kind_name
 
 
 class Analyzer:

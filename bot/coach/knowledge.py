@@ -15,6 +15,15 @@ import yaml
 from bot.paths import DATA_DIR
 
 KINDS = ("ask", "refuse", "renegotiate")
+
+
+def check_kind_name(kind: object) -> str:
+    """Return ``kind`` if it is a rehearsal kind, else raise a ValueError that lists the kinds."""
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return kind
+
+
 POLARITIES = ("concern", "strength")
 
 
