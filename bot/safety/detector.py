@@ -1,7 +1,7 @@
 """The safety screen: finds disclosures of abuse, self-harm, a minor, or danger.
 
-It runs on every user turn before any role-play logic, so it must be fast (one Doc,
-one precompiled Matcher), never crash on any string, and never stop reading early:
+It runs on every user turn before any role-play logic, so it must be fast (one
+tokenisation, patterns read only in sentences that hold one of their anchor words), never crash on any string, and never stop reading early:
 a disclosure at the end of a very long message is still found.
 
 A cue only counts when no guard vetoes it. Guards (``data/safety/guards.yml``) are
@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from spacy.tokens import Doc
+import re
 
 from bot.nlp import blank_english
+from bot.safety.matcher import Tokens
 from bot.safety.normalize import Normalizer
 from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
 
@@ -28,6 +29,7 @@ from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
 # the overlap is wider than any rule's reach, so no cue is lost at a seam.
 CHUNK_CHARS = 100_000
 CHUNK_OVERLAP = 2_000
+_SENTENCE_END = re.compile(r"[.!?\u2026]+")
 
 
 @dataclass(frozen=True)
@@ -58,50 +60,83 @@ class _Screen:
     def __init__(self) -> None:
         self.nlp = blank_english()
         table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        self.rules: RuleSet = load_rules(self.nlp.vocab, lambda w: Normalizer.lemma_from(table, w))
+        self.rules: RuleSet = load_rules(lambda w: Normalizer.lemma_from(table, w))
         self.normalize = Normalizer(table, self.rules.spelling, self.rules.lemma_overrides,
                                     self.rules.known_words)
-        self.sentencizer = self.nlp.get_pipe("sentencizer")
-        self.strings = self.nlp.vocab.strings
         self.by_part: dict[str, list[Rule]] = {}
         for rule in self.rules.rules:
             for part in rule.parts:
                 self.by_part.setdefault(part, []).append(rule)
         self.rank = {c: i for i, c in enumerate(self.rules.priority)}
 
-    # -- one Doc -----------------------------------------------------------------------
-    def _doc(self, text: str) -> Doc:
+    # -- one text ----------------------------------------------------------------------
+    def _tokens(self, text: str) -> Tokens:
+        """Tokenise, normalise and split into sentences (spaces dropped, offsets kept)."""
         # Lower-case first (one character for one, so offsets stay the same): the
         # tokenizer's contraction rules only know "I'm"/"i'm", not "I'M".
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
         doc = self.nlp.make_doc(lowered)
-        self.normalize(doc)
-        return self.sentencizer(doc)
+        norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
+        previous = ""
+        barriers = self.rules.barriers
+        for token in doc:
+            if token.is_space:
+                if "\n" in token.text and breaks:
+                    breaks[-1] = True
+                continue
+            norm = self.normalize.norm(token.text, token.norm_, previous)
+            previous = norm
+            norms.append(norm)
+            lemmas.append(self.normalize.lemma(norm))
+            is_punct = token.is_punct
+            punct.append(is_punct)
+            starts.append(token.idx)
+            ends.append(token.idx + len(token.text))
+            breaks.append(is_punct and _SENTENCE_END.fullmatch(token.text) is not None)
+        n = len(norms)
+        sent_start, sent_end = [0] * n, [n] * n
+        lo = 0
+        for i in range(n):
+            if breaks[i] or i == n - 1:
+                for j in range(lo, i + 1):
+                    sent_start[j], sent_end[j] = lo, i + 1
+                lo = i + 1
+        barrier = [norm in barriers for norm in norms]
+        return Tokens(norms, lemmas, punct, barrier, starts, ends, sent_start, sent_end)
 
     def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
         """Return (category, rule id, char start, char end) candidates and referral flags."""
-        doc = self._doc(text)
-        guards: dict[str, list[tuple[int, int]]] = {}
+        toks = self._tokens(text)
         parts: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in self.rules.matcher(doc):
-            key = self.strings[match_id]
-            if key.startswith("guard::"):
-                guards.setdefault(key[7:], []).append((start, end))
-            else:
-                parts.setdefault(key, []).append((start, end))
-        for spans in guards.values():
-            spans.sort()
-        sent_start = [0] * len(doc)
-        sent_end = [len(doc)] * len(doc)
-        for sent in doc.sents:
-            for i in range(sent.start, sent.end):
-                sent_start[i], sent_end[i] = sent.start, sent.end
+        sentences: list[tuple[int, int]] = []
+        i = 0
+        while i < len(toks):
+            lo, hi = toks.sent_start[i], toks.sent_end[i]
+            found = self.rules.cues.match(toks, lo, hi)
+            if found:
+                sentences.append((lo, hi))
+                for key, spans in found.items():
+                    parts.setdefault(key, []).extend(spans)
+            i = hi
+        if not parts:
+            return [], set()
+        guard_cache: dict[int, dict[str, list[tuple[int, int]]]] = {}
+
+        def guards_in(start: int) -> dict[str, list[tuple[int, int]]]:
+            lo = toks.sent_start[start]
+            if lo not in guard_cache:
+                found = self.rules.guards.match(toks, lo, toks.sent_end[start])
+                guard_cache[lo] = {k[7:]: v for k, v in found.items()}
+            return guard_cache[lo]
 
         def vetoed(rule: Rule, start: int, end: int) -> bool:
+            guards = guards_in(start)
+            if not guards:
+                return False
             before = rule.window_before if rule.window_before is not None else self.rules.window_before
             after = rule.window_after if rule.window_after is not None else self.rules.window_after
-            lo = max(sent_start[start], start - before)
-            hi = min(sent_end[end - 1], end + after)
+            lo = max(toks.sent_start[start], start - before)
+            hi = min(toks.sent_end[end - 1], end + after)
             for name in rule.unless_before:
                 if any(lo <= g0 and g1 <= end and g0 < start for g0, g1 in guards.get(name, ())):
                     return True
@@ -109,23 +144,25 @@ class _Screen:
                 if any(end <= g0 < hi for g0, _ in guards.get(name, ())):
                     return True
             for name in rule.unless_sentence:
-                s0, s1 = sent_start[start], sent_end[end - 1]
+                s0, s1 = toks.sent_start[start], toks.sent_end[end - 1]
                 if any(s0 <= g0 and g1 <= s1 for g0, g1 in guards.get(name, ())):
                     return True
             return False
 
         candidates: list[tuple[str, str, int, int]] = []
         flags: set[str] = set()
+        done: set[str] = set()
         for key in parts:
             for rule in self.by_part.get(key, ()):
-                spans = self._rule_spans(rule, parts, vetoed)
-                for start, end in spans:
+                if rule.id + rule.label in done:
+                    continue
+                done.add(rule.id + rule.label)
+                for start, end in self._rule_spans(rule, parts, vetoed):
                     if rule.referral:
                         flags.add(rule.label)
                     else:
-                        span = doc[start:end]
-                        candidates.append((rule.label, rule.id, offset + span.start_char,
-                                           offset + span.end_char))
+                        candidates.append((rule.label, rule.id, offset + toks.starts[start],
+                                           offset + toks.ends[end - 1]))
         return candidates, flags
 
     @staticmethod
@@ -143,7 +180,7 @@ class _Screen:
         for s0, e0 in clean[0]:
             chosen = [(s0, e0)]
             for others in clean[1:]:
-                near = [(s, e) for s, e in others if abs(s - s0) <= rule.within]
+                near = [(s, e) for s, e in others if abs(s - s0) <= rule.within and (s, e) != (s0, e0)]
                 if not near:
                     break
                 chosen.append(min(near, key=lambda se: abs(se[0] - s0)))

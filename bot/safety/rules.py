@@ -1,4 +1,4 @@
-"""Loads the safety rules from ``data/safety/`` and compiles them into one Matcher.
+"""Loads the safety rules from ``data/safety/`` and compiles them into pattern sets.
 
 Everything a reviewer may want to change is data: the macros and spelling fixes
 (``vocab.yml``), the guards that veto a cue (``guards.yml``), the per-category rules
@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Callable
 
 import yaml
-from spacy.matcher import Matcher
-from spacy.vocab import Vocab
 
 from bot.paths import DATA_DIR
-from bot.safety.patterns import PatternError, expand_all
+from bot.safety.matcher import Compiler, PatternSet
+from bot.safety.patterns import PatternError
 
 SAFETY_DIR = DATA_DIR / "safety"
 CATEGORIES = ("abuse", "self_harm", "minor", "danger")
@@ -44,7 +43,9 @@ class Rule:
 
 @dataclass
 class RuleSet:
-    matcher: Matcher
+    cues: PatternSet       # rule cues and referral cues
+    guards: PatternSet     # guards, read only in sentences where a cue was found
+    barriers: frozenset[str]
     rules: list[Rule]
     priority: tuple[str, ...]
     window_before: int
@@ -85,8 +86,8 @@ def _as_tuple(value, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _add_rule(entry: dict, label: str, where: str, matcher: Matcher, macros, guards: set[str],
-              referral: bool, words: set[str], lemma_of) -> Rule:
+def _add_rule(entry: dict, label: str, where: str, cues: PatternSet, compiler: Compiler,
+              guards: set[str], referral: bool, words: set[str]) -> Rule:
     rule_id = entry.get("id") or label
     groups = entry.get("together")
     if groups is None:
@@ -97,7 +98,7 @@ def _add_rule(entry: dict, label: str, where: str, matcher: Matcher, macros, gua
     for index, lines in enumerate(groups):
         key = f"{'ref' if referral else 'cue'}::{label}::{rule_id}::{index}"
         try:
-            matcher.add(key, expand_all(lines, macros, lemma_of))
+            cues.add(key, compiler.lines(lines))
         except PatternError as exc:
             raise PatternError(f"{where} rule {rule_id!r}: {exc}") from exc
         words |= _words_in(lines)
@@ -117,7 +118,7 @@ def _add_rule(entry: dict, label: str, where: str, matcher: Matcher, macros, gua
     return rule
 
 
-def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
+def load_rules(lemma_of: Callable[[str], str] | None = None,
                directory: Path = SAFETY_DIR) -> RuleSet:
     """Read every safety data file and compile it; raises PatternError on bad data."""
     vocab_data = _read(directory / "vocab.yml")
@@ -129,7 +130,8 @@ def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
     if sorted(priority) != sorted(CATEGORIES):
         raise PatternError(f"policy.yml: priority must list exactly {CATEGORIES}, got {priority}")
 
-    matcher = Matcher(vocab)
+    compiler = Compiler(macros, lemma_of)
+    cues, guards = PatternSet(), PatternSet()
     words: set[str] = set()
     for lines in macros.values():
         words |= _words_in(lines)
@@ -137,7 +139,7 @@ def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
     guard_data = _read(directory / "guards.yml").get("guards") or {}
     for name, lines in guard_data.items():
         try:
-            matcher.add(f"guard::{name}", expand_all(lines, macros, lemma_of))
+            guards.add(f"guard::{name}", compiler.lines(lines))
         except PatternError as exc:
             raise PatternError(f"guards.yml {name!r}: {exc}") from exc
         words |= _words_in(lines)
@@ -151,8 +153,8 @@ def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
             raise PatternError(f"{path}: category must be one of {CATEGORIES}")
         seen_categories.add(category)
         for entry in data.get("rules") or []:
-            rules.append(_add_rule(entry, category, path.name, matcher, macros, set(guard_data),
-                                   False, words, lemma_of))
+            rules.append(_add_rule(entry, category, path.name, cues, compiler, set(guard_data),
+                                   False, words))
     missing = set(CATEGORIES) - seen_categories
     if missing:
         raise PatternError(f"no rules for categories {sorted(missing)}")
@@ -167,11 +169,12 @@ def load_rules(vocab: Vocab, lemma_of: Callable[[str], str] | None = None,
         for index, rule_entry in enumerate(entry.get("rules") or []):
             rule_entry = dict(rule_entry)
             rule_entry.setdefault("id", f"{flag}_{index}")
-            rules.append(_add_rule(rule_entry, flag, "referrals.yml", matcher, macros,
-                                   set(guard_data), True, words, lemma_of))
+            rules.append(_add_rule(rule_entry, flag, "referrals.yml", cues, compiler,
+                                   set(guard_data), True, words))
 
+    barriers = frozenset(str(w).lower() for w in vocab_data.get("barriers") or ())
     return RuleSet(
-        matcher=matcher, rules=rules, priority=priority,
+        cues=cues, guards=guards, barriers=barriers, rules=rules, priority=priority,
         window_before=int(policy.get("window_before", 10)),
         window_after=int(policy.get("window_after", 6)),
         spelling={str(k): str(v) for k, v in (vocab_data.get("spelling") or {}).items()},
