@@ -134,3 +134,11 @@ def new_page(chromium):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def page_server():
+    """The web app alone (no browser, no Rasa needed) for HTTP-level tests."""
+    server = WebServer("http://127.0.0.1:5999")
+    yield server
+    server.stop()
