@@ -255,7 +255,7 @@ class MockRasa:
             except ValueError:
                 slots = {}
             kind = slots.get("kind", "ask")
-            return [guide(f"Starting a {kind} rehearsal. Say red or press Stop at any time."),
+            return [guide(f"Let's begin ({kind}). Say red or press Stop at any time."),
                     partner("Hey, can I ask you something?")]
         if message == "/slow_down":
             return [partner("Okay, let's slow down. How are you feeling right now?")]

@@ -262,7 +262,7 @@ def test_homework_link_sends_the_start_payload_first(new_page, web_server, mock_
 
 def test_start_query_parameter_url_encoded(new_page, web_server, mock_rasa):
     page = open_page(new_page, web_server, "?start=" + quote(START, safe=""))
-    expect(messages(page, "guide").first).to_contain_text("Starting a refuse rehearsal")
+    expect(messages(page, "guide").first).to_contain_text("Let's begin (refuse)")
     assert mock_rasa.messages() == [START]
 
 
@@ -462,6 +462,8 @@ def test_screenshots(new_page, web_server, mock_rasa, artifacts_dir, width, heig
     expect(messages(page, "safety")).to_have_count(1)
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts_dir / f"widget-safety-{width}x{height}.png"))
+    assert page.evaluate("() => document.scrollingElement.scrollTop") == 0, "only the log scrolls"
+    assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight + 1")
     for shot in artifacts_dir.glob(f"widget-*-{width}x{height}.png"):
         assert shot.stat().st_size > 10_000
     # the whole transcript survives in storage for a reload
