@@ -6,6 +6,7 @@ to this rehearsal kind, and turns them into findings with a warm explanation and
 """
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ from bot.coach.model import Analysis, Finding
 from bot.coach.pipeline import CoachPipeline, coach_pipeline
 
 MAX_CHARS = 20_000
+_log = logging.getLogger(__name__)
 _QUOTES = re.compile(r'"[^"\n]{1,400}"|“[^”\n]{1,400}”|‘[^’\n]{1,400}’|(?<![\w\'])\'[^\n]{1,400}?\'(?![\w])')
 
 
@@ -62,7 +64,7 @@ class Analyzer:
                 return True
         sent_of = ctx["sent_of"]
         for frame in ctx["frames"]:
-            if frame.start <= span.start and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end:
+            if frame.start < span.end and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end + 8:
                 if not any(frame.end <= b < span.start for b in ctx["breaks"]):
                     return True
         i = span.start - 1
@@ -118,12 +120,15 @@ class Analyzer:
                     end = max(s.end for s in base)
                     found[code] = [doc[start:end]]
                 continue
+            # One finding per sentence: the first group of overlapping cue spans, joined.
             per_sentence: dict[int, Span] = {}
             for s, _ in sorted(spans, key=lambda sw: (sw[0].start, -len(sw[0]))):
                 sid = ctx["sent_of"][s.start]
                 best = per_sentence.get(sid)
-                if best is None or (s.start < best.end and len(s) > len(best)):
+                if best is None:
                     per_sentence[sid] = s
+                elif s.start < best.end:
+                    per_sentence[sid] = doc[best.start:max(best.end, s.end)]
             found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
         for code in list(found):
             rule = self.k.codes[code]
@@ -183,7 +188,13 @@ def _safety_category(text: str) -> str | None:
     detect = _SAFETY["detect"]
     if detect is None or not text.strip():
         return None
-    hit = detect(text)
+    try:
+        hit = detect(text)
+    except Exception:  # noqa: BLE001 - a failing neighbour module must not take the coach down
+        # The Rasa pipeline runs its own safety screen on every turn; here we log loudly
+        # and report "no category" rather than fail the user's feedback.
+        _log.exception("bot.safety.detect failed; reporting safety=None for this text")
+        return None
     return getattr(hit, "category", None) if hit is not None else None
 
 

@@ -86,8 +86,11 @@ class Knowledge:
                 for tokens in compiler.compile(str(alias)):
                     patterns.append({"label": "ACTIVITY", "pattern": tokens, "id": act["id"]})
                     if len(tokens) == 1 and isinstance(tokens[0].get("NORM"), str):
+                        # Other forms of the word ("blindfolds", "spanked"), but never a shorter
+                        # word that shares the lemma ("bit" is a form of "bite").
+                        word = tokens[0]["NORM"]
                         patterns.append({"label": "ACTIVITY", "id": act["id"],
-                                         "pattern": [{"LEMMA": compiler.normalise(str(alias))[0]}]})
+                                         "pattern": [{"LEMMA": word, "LENGTH": {">=": len(word)}}]})
         return patterns
 
     def activity_label(self, activity_id: str) -> str | None:
