@@ -126,7 +126,12 @@ class _Screen:
             lo = toks.sent_start[start]
             if lo not in guard_cache:
                 found = self.rules.guards.match(toks, lo, toks.sent_end[start])
-                guard_cache[lo] = {k[7:]: v for k, v in found.items()}
+                found = {k[7:]: v for k, v in found.items()}
+                for name, cancelled in self.rules.overrides.items():
+                    if name in found:
+                        for other in cancelled:
+                            found.pop(other, None)
+                guard_cache[lo] = found
             return guard_cache[lo]
 
         def vetoed(rule: Rule, start: int, end: int) -> bool:

@@ -8,7 +8,7 @@ in any text it matches, and a sentence is only read by the patterns whose anchor
 contains. Ordinary text therefore costs a dictionary look-up per token.
 
 The pattern language is the one described in ``data/safety/README.md``; on top of it,
-``..N`` is a *gap*: up to N tokens, none of which is a barrier (``vocab.yml``:
+``^`` and ``$`` are the start and end of a sentence, and ``..N`` is a *gap*: up to N tokens, none of which is a barrier (``vocab.yml``:
 negators and clause breaks such as "not", "never", ",", "but"), so "he just laughs and
 keeps going" reaches from "he" to "keeps going", while "he did not force me" does not
 reach from "he" to "force me".
@@ -26,7 +26,7 @@ from bot.safety.patterns import PatternError
 _MAX_MACRO_DEPTH = 5
 
 # Element kinds.
-WORD, LEMMA, REGEX, ANY, PUNCT, ALT, SKIP, GAP = range(8)
+WORD, LEMMA, REGEX, ANY, PUNCT, ALT, SKIP, GAP, START, END = range(10)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Compiler:
         if not isinstance(line, str) or not line.strip():
             raise PatternError(f"empty pattern {line!r}")
         seq = tuple(self._element(e, depth) for e in line.split())
-        if all(e.optional or e.kind in (SKIP, GAP) for e in seq):
+        if all(e.optional or e.kind in (SKIP, GAP, START, END) for e in seq):
             raise PatternError(f"pattern {line!r} can match nothing at all")
         return seq
 
@@ -91,6 +91,10 @@ class Compiler:
             return Element(GAP, int(element[2:]))
         if element.startswith("*") and element[1:].isdigit():
             return Element(SKIP, int(element[1:]))
+        if element == "^":
+            return Element(START)
+        if element == "$":
+            return Element(END)
         if element == "_":
             return Element(ANY, None, optional)
         if element == "PUNCT":
@@ -156,6 +160,12 @@ def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
                     nxt |= match_ends(alt, toks, p, limit)
             elif kind == SKIP:
                 nxt.update(range(p, min(limit, p + el.data) + 1))
+            elif kind == START:
+                if p < len(toks) and toks.sent_start[p] == p:
+                    nxt.add(p)
+            elif kind == END:
+                if p == limit:
+                    nxt.add(p)
             elif kind == GAP:
                 nxt.add(p)
                 q = p
@@ -208,7 +218,7 @@ def _first_words(seq: Seq) -> frozenset[str] | None:
     """Words one of which the first token of any match is (None: anything may start)."""
     words: set[str] = set()
     for el in seq:
-        if el.kind in (SKIP, GAP):
+        if el.kind in (SKIP, GAP, START, END):
             continue
         if el.kind in (WORD, LEMMA):
             words |= el.data

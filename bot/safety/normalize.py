@@ -16,6 +16,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _RUN = re.compile(r"([^\W\d_])\1{2,}")  # a letter repeated three times or more
 _AFTER_I = {"m": "am", "'m": "am", "d": "would", "'d": "would", "ll": "will", "'ll": "will",
             "ve": "have", "'ve": "have"}
+_AFTER_PRONOUN = {"s": "'s", "re": "are", "ll": "will", "d": "would", "ve": "have"}
+_PRONOUNS = {"he", "she", "it", "that", "there", "what", "who", "they", "we", "you"}
 _MAX_RUNS = 4
 
 
@@ -55,12 +57,16 @@ class Normalizer:
         form = text.lower().translate(_APOSTROPHES)
         if previous == "i" and form in _AFTER_I:
             return _AFTER_I[form]
+        if previous in _PRONOUNS and form in _AFTER_PRONOUN:
+            return _AFTER_PRONOUN[form]   # "hes" is read as "he" + "s": "he 's"
         if form in self._spelling:
             return self._spelling[form]
         if _RUN.search(form):
             form = self._unstretch(form)
             return self._spelling.get(form, form)
         base = spacy_norm.lower().translate(_APOSTROPHES) if spacy_norm else form
+        if base != form and len(form) > 2 and form.isalpha() and base == self.lemma_from(self._lemmas, form):
+            base = form   # spaCy reads "did" in "didn't" as "do"; keep the tense
         return self._spelling.get(base, base)
 
     @staticmethod

@@ -53,6 +53,7 @@ class RuleSet:
     spelling: dict[str, str]
     lemma_overrides: dict[str, str]
     known_words: set[str]
+    overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     referral_messages: dict[str, str] = field(default_factory=dict)
     referral_titles: dict[str, str] = field(default_factory=dict)
 
@@ -172,6 +173,11 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
             rules.append(_add_rule(rule_entry, flag, "referrals.yml", cues, compiler,
                                    set(guard_data), True, words))
 
+    overrides = {str(k): _as_tuple(v, "policy.yml overrides")
+                 for k, v in (policy.get("overrides") or {}).items()}
+    for name in list(overrides) + [g for v in overrides.values() for g in v]:
+        if name not in guard_data:
+            raise PatternError(f"policy.yml overrides: unknown guard {name!r}")
     barriers = frozenset(str(w).lower() for w in vocab_data.get("barriers") or ())
     return RuleSet(
         cues=cues, guards=guards, barriers=barriers, rules=rules, priority=priority,
@@ -179,5 +185,5 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         window_after=int(policy.get("window_after", 6)),
         spelling={str(k): str(v) for k, v in (vocab_data.get("spelling") or {}).items()},
         lemma_overrides={str(k): str(v) for k, v in (vocab_data.get("lemmas") or {}).items()},
-        known_words=words, referral_messages=messages, referral_titles=titles,
+        known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
     )
