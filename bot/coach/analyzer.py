@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from bot.coach.knowledge import Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
@@ -82,13 +83,14 @@ class Analyzer:
     # ---------------------------------------------------------------- codes
     def _spans_for(self, code: str, cues: dict, after_refusal: bool) -> list[tuple[Span, float]]:
         out: list[tuple[Span, float]] = []
+        counted = self.k.codes[code].mode == "count"  # overlapping cues must not count twice
         for key, spans in cues.items():
             c, cue_set, weight = key.split("|")
-            if c != code or cue_set in ("exceptions",):
+            if c != code or cue_set not in ("main", "after_refusal"):
                 continue
             if cue_set == "after_refusal" and not after_refusal:
                 continue
-            out.extend((s, float(weight)) for s in spans)
+            out.extend((s, float(weight)) for s in (filter_spans(spans) if counted else spans))
         exceptions = cues.get(f"{code}|exceptions|1", [])
         if exceptions:
             out = [(s, w) for s, w in out if not any(s.start < e.end and e.start < s.end for e in exceptions)]
@@ -109,6 +111,23 @@ class Analyzer:
             if kind not in rule.kinds or (rule.requires_after_refusal and not after_refusal):
                 continue
             spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal) if not self._not_own_words(s, ctx)]
+            for combo in rule.combos:
+                # Every cue set of the combo in one sentence (own words) earns the code.
+                parts = [[s for s in cues.get(f"{code}|{name}|1", []) if not self._not_own_words(s, ctx)]
+                         for name in combo]
+                if all(parts):
+                    for first in parts[0]:
+                        sid = ctx["sent_of"][first.start]
+                        others = [[s for s in p if ctx["sent_of"][s.start] == sid] for p in parts[1:]]
+                        if all(others):
+                            chosen = [first] + [o[0] for o in others]
+                            start = min(s.start for s in chosen)
+                            end = max(s.end for s in chosen)
+                            spans.append((doc[start:end], 1.0))
+                            break
+            exceptions = cues.get(f"{code}|exceptions|1", [])
+            if exceptions:
+                spans = [(s, w) for s, w in spans if not any(s.start < e.end and e.start < s.end for e in exceptions)]
             if code == "specific":
                 spans += [(e, 1.0) for e in doc.ents if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx)]
             if not spans:
@@ -127,9 +146,16 @@ class Analyzer:
                 best = per_sentence.get(sid)
                 if best is None:
                     per_sentence[sid] = s
-                elif s.start < best.end:
+                elif s.start <= best.end:
                     per_sentence[sid] = doc[best.start:max(best.end, s.end)]
             found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
+        if after_refusal:
+            for code, rule in self.k.codes.items():
+                if rule.implied_after_refusal_by and kind in rule.kinds and code not in found:
+                    pressure = [s for c, spans in found.items()
+                                if self.k.codes[c].family == rule.implied_after_refusal_by for s in spans]
+                    if pressure:
+                        found[code] = [pressure[0]]
         for code in list(found):
             rule = self.k.codes[code]
             if any(c in found for c in rule.requires_absent) or any(c in found for c in rule.suppressed_by):

@@ -11,8 +11,8 @@ A cue is a line of plain words with a few marks, so a reviewer can read and edit
 * ``{set:name}`` / ``{!set:name}``   one word from (or not from) a named word set in the cue file
 * ``^``                        at the start: only at the start of a sentence
 
-Groups do not nest. Alternatives of the same length are matched position by position ("(i will|we might)" also
-matches "i might"); alternatives of different lengths become separate patterns.
+Groups do not nest. Alternatives that differ only in their last word share one pattern; others become separate
+patterns.
 """
 from __future__ import annotations
 
@@ -103,23 +103,39 @@ class CueCompiler:
             for piece in alt.split():
                 seqs = [s + a for s in seqs for a in self._atom(piece, cue)]
             options.extend(seqs)
-        # Fold plain alternatives of the same length position by position into IN tests:
-        # "(i will|i might|we will)" becomes [i|we] [will|might]. This keeps the Matcher small
-        # and reads the way a cue writer means a list of interchangeable phrasings.
+        # Fold plain alternatives exactly: two alternatives of the same length that differ in
+        # one position merge into one pattern with an IN test there ("(i will|i might|we will|
+        # we might)" -> [i|we] [will|might]). The merged pattern matches exactly the union, so
+        # "(ask again|it depends)" never matches "it again".
         def plain(o: list[dict]) -> bool:
             return all(set(t) == {"NORM"} and isinstance(t["NORM"], str) for t in o)
 
-        by_len: dict[int, list[set[str]]] = {}
+        rows: list[list[frozenset]] = []
         result: list[list[dict]] = []
         for o in options:
             if plain(o):
-                slots = by_len.setdefault(len(o), [set() for _ in o])
-                for slot, tok in zip(slots, o):
-                    slot.add(tok["NORM"])
+                rows.append([frozenset([t["NORM"]]) for t in o])
             else:
                 result.append(o)
-        for slots in by_len.values():
-            result.append([{"NORM": next(iter(sl))} if len(sl) == 1 else {"NORM": {"IN": sorted(sl)}} for sl in slots])
+        merged = True
+        while merged:
+            merged = False
+            for i in range(len(rows)):
+                for j in range(i + 1, len(rows)):
+                    a_, b_ = rows[i], rows[j]
+                    if len(a_) != len(b_):
+                        continue
+                    diff = [p for p in range(len(a_)) if a_[p] != b_[p]]
+                    if len(diff) <= 1:
+                        if diff:
+                            a_[diff[0]] = a_[diff[0]] | b_[diff[0]]
+                        del rows[j]
+                        merged = True
+                        break
+                if merged:
+                    break
+        for row in rows:
+            result.append([{"NORM": next(iter(sl))} if len(sl) == 1 else {"NORM": {"IN": sorted(sl)}} for sl in row])
         if optional:
             result.append([])
         return result
@@ -151,6 +167,6 @@ class CueCompiler:
             if anchored:
                 pattern[0] = {**pattern[0], "IS_SENT_START": True}
             patterns.append(pattern)
-        if len(patterns) > 400:
+        if len(patterns) > 5000:
             raise CueError(f"cue expands to {len(patterns)} patterns; split it: {cue!r}")
         return patterns

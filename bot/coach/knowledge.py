@@ -44,6 +44,8 @@ class CodeRule:
     suppressed_by: tuple[str, ...] = ()
     blocks_strengths: bool = False
     priority: int = 100
+    combos: tuple[tuple[str, ...], ...] = ()   # cue sets that together, in one sentence, earn the code
+    implied_after_refusal_by: str = ""        # a family whose concerns, after a no, also earn this code
 
     def explanation(self, kind: str) -> str:
         return self.explanations.get(kind) or self.explanations["default"]
@@ -71,8 +73,10 @@ class Knowledge:
             for cue in spec.get("cues", []):
                 text, weight = (cue, 1) if isinstance(cue, str) else (cue["cue"], cue.get("weight", 1))
                 out.setdefault(f"{code}|main|{weight}", []).append(text)
-            for set_name in ("after_refusal", "exceptions", "always"):
-                for cue in spec.get(set_name, []):
+            for set_name, cues in spec.items():
+                if set_name == "cues":
+                    continue
+                for cue in cues:
                     out.setdefault(f"{code}|{set_name}|1", []).append(cue)
         for name, cues in self.context.items():
             out[f"ctx|{name}|0"] = list(cues)
@@ -84,7 +88,12 @@ class Knowledge:
         for act in self.activities:
             for alias in act["aliases"]:
                 for tokens in compiler.compile(str(alias)):
-                    patterns.append({"label": "ACTIVITY", "pattern": tokens, "id": act["id"]})
+                    if all(isinstance(t.get("NORM"), str) and len(t) == 1 for t in tokens):
+                        # Plain words go to the ruler's fast phrase matcher (on NORM).
+                        patterns.append({"label": "ACTIVITY", "id": act["id"],
+                                         "pattern": " ".join(t["NORM"] for t in tokens)})
+                    else:
+                        patterns.append({"label": "ACTIVITY", "pattern": tokens, "id": act["id"]})
                     if len(tokens) == 1 and isinstance(tokens[0].get("NORM"), str):
                         # Other forms of the word ("blindfolds", "spanked"), but never a shorter
                         # word that shares the lemma ("bit" is a form of "bite").
@@ -133,6 +142,8 @@ def _code_rule(code: str, spec: dict[str, Any]) -> CodeRule:
         threshold=float(spec.get("threshold", 1)), requires_after_refusal=bool(spec.get("requires_after_refusal")),
         requires_absent=tuple(spec.get("requires_absent", ())), suppressed_by=tuple(spec.get("suppressed_by", ())),
         blocks_strengths=bool(spec.get("blocks_strengths")), priority=int(spec.get("priority", 100)),
+        combos=tuple(tuple(c) for c in spec.get("combos", ())),
+        implied_after_refusal_by=str(spec.get("implied_after_refusal_by", "")),
     )
 
 

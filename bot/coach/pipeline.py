@@ -18,7 +18,6 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.tokenizer import Tokenizer
-from spacy.util import filter_spans
 
 from bot.coach.cues import CueCompiler
 from bot.coach.knowledge import Knowledge, load_knowledge
@@ -100,7 +99,7 @@ class CoachCues:
                         grouped.setdefault(trigger, {}).setdefault(key, []).append(variant)
         self.buckets: dict[tuple[str, str], Matcher] = {}
         for trigger, by_key in grouped.items():
-            matcher = Matcher(nlp.vocab)
+            matcher = Matcher(nlp.vocab, validate=False)
             for key, patterns in by_key.items():
                 matcher.add(key, patterns)
             self.buckets[trigger] = matcher
@@ -126,7 +125,7 @@ class CoachCues:
                 for w in words:
                     # Very common first words ("i", "you") also split on the second word.
                     common = w in CoachCues.COMMON
-                    for tail in (CoachCues._plain_second(rest) if common else [rest]):
+                    for tail in CoachCues._plain_second(rest):
                         nxt = tail[0].get("NORM") if tail and not tail[0].get("OP") else None
                         key = (f"{attr} NORM", f"{w} {nxt}") if common and isinstance(nxt, str) else (attr, w)
                         out.append((key, [{attr: w, **extra}] + tail))
@@ -171,7 +170,8 @@ class CoachCues:
                     continue
                 seen.add((match_id, start, end))
                 by_key.setdefault(self.strings[match_id], []).append(doc[start:end])
-        doc._.coach_cues = {k: filter_spans(v) for k, v in by_key.items()}
+        # All matches are kept (sorted); the analyzer joins overlapping ones into one span.
+        doc._.coach_cues = {k: sorted(v, key=lambda s: (s.start, s.end)) for k, v in by_key.items()}
         return doc
 
 
