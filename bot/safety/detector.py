@@ -179,10 +179,11 @@ class _Screen:
                 return []
             clean.append(spans)
         if len(clean) == 1:
-            return clean[0]
-        # Every part must occur within `within` tokens of the first part's span.
+            return [min(clean[0])]
+        # Every part must occur within `within` tokens of the first part's span; only
+        # the earliest such place is needed (the hit reports the earliest cue).
         found = []
-        for s0, e0 in clean[0]:
+        for s0, e0 in sorted(clean[0]):
             chosen = [(s0, e0)]
             for others in clean[1:]:
                 near = [(s, e) for s, e in others if abs(s - s0) <= rule.within and (s, e) != (s0, e0)]
@@ -191,6 +192,7 @@ class _Screen:
                 chosen.append(min(near, key=lambda se: abs(se[0] - s0)))
             else:
                 found.append((min(s for s, _ in chosen), max(e for _, e in chosen)))
+                break
         return found
 
     # -- whole texts -------------------------------------------------------------------

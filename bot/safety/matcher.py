@@ -110,6 +110,14 @@ class Compiler:
             if self.lemma_of is not None:
                 words |= {self.lemma_of(w) for w in words}
             return Element(LEMMA, frozenset(words), optional)
+        special = {"$": END, "^": START, "PUNCT": PUNCT, "_": ANY}
+        if "|" in element and any(o in special for o in element.split("|")):
+            options = element.split("|")
+            alternatives = [(Element(special[o]),) for o in options if o in special]
+            rest = "|".join(o for o in options if o not in special)
+            if rest:
+                alternatives.append((self._element(rest, depth),))
+            return Element(ALT, tuple(alternatives), optional)
         if "@" in element or "+" in element:
             alternatives: list[Seq] = []
             plain: list[str] = []
@@ -135,7 +143,7 @@ class Compiler:
 
 # -- matching ---------------------------------------------------------------------------
 
-def _test(el: Element, toks: Tokens, i: int) -> bool:
+def _test(el: Element, toks: Tokens, i: int) -> bool:  # one-token elements only
     kind = el.kind
     if kind == WORD:
         return toks.norms[i] in el.data
@@ -206,12 +214,14 @@ def _commonness(words: frozenset[str]) -> tuple[int, int]:
 
 
 def _seq_words(seq: Seq) -> frozenset[str] | None:
-    best = None
-    for el in seq:
-        words = _element_words(el)
-        if words is not None and (best is None or _commonness(words) < _commonness(best)):
-            best = words
-    return best
+    anchors = _seq_anchor_sets(seq)
+    return anchors[0] if anchors else None
+
+
+def _seq_anchor_sets(seq: Seq) -> list[frozenset[str]]:
+    """Every required element's word set, rarest first."""
+    sets = [w for w in (_element_words(el) for el in seq) if w is not None]
+    return sorted(sets, key=_commonness)
 
 
 def _first_words(seq: Seq) -> frozenset[str] | None:
@@ -240,6 +250,7 @@ class PatternSet:
 
     def __init__(self) -> None:
         self._patterns: list[tuple[str, Seq, frozenset[str] | None]] = []
+        self._second: list[frozenset[str] | None] = []  # a second required word set
         self._by_anchor: dict[str, list[int]] = {}
         self._always: list[int] = []
 
@@ -247,26 +258,25 @@ class PatternSet:
         for seq in seqs:
             index = len(self._patterns)
             self._patterns.append((key, seq, _first_words(seq)))
-            anchors = _seq_words(seq)
-            if anchors is None:
+            sets = _seq_anchor_sets(seq)
+            self._second.append(sets[1] if len(sets) > 1 else None)
+            if not sets:
                 self._always.append(index)
             else:
-                for word in anchors:
+                for word in sets[0]:
                     self._by_anchor.setdefault(word, []).append(index)
 
     def candidates(self, toks: Tokens, lo: int, hi: int) -> set[int]:
         found = set(self._always)
         by_anchor = self._by_anchor
-        for i in range(lo, hi):
-            hits = by_anchor.get(toks.norms[i])
+        words = set(toks.norms[lo:hi])
+        words.update(toks.lemmas[lo:hi])
+        for word in words:
+            hits = by_anchor.get(word)
             if hits:
                 found.update(hits)
-            lemma = toks.lemmas[i]
-            if lemma != toks.norms[i]:
-                hits = by_anchor.get(lemma)
-                if hits:
-                    found.update(hits)
-        return found
+        second = self._second
+        return {i for i in found if second[i] is None or not second[i].isdisjoint(words)}
 
     def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
         """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""
