@@ -53,3 +53,25 @@ class ActionDownloadHistory(Action):
             ),
         )
         return []
+
+
+class ActionKeepWording(Action):
+    """Opt in or out of keeping the user's own sentences (encrypted) with their results."""
+
+    def name(self) -> Text:
+        return "action_keep_wording"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = (tracker.latest_message.get("text") or "").lower()
+        keep = not any(word in text for word in ("don't", "dont", "stop", "forget", "not"))
+        erased = storage.call("set_keep_wording", tracker.sender_id, keep, default=_FAILED)
+        if erased is _FAILED:
+            common.send(dispatcher, messages.guide(guide.text("delete_failed")))
+            return []
+        if keep:
+            days = storage.retention_days()
+            common.send(dispatcher, messages.guide(guide.text("wording_kept", days=days)))
+        else:
+            note = guide.text("wording_erased") if erased else ""
+            common.send(dispatcher, messages.guide(guide.text("wording_not_kept", erased=note)))
+        return []

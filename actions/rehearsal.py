@@ -29,7 +29,7 @@ def finish_rehearsal(dispatcher: CollectingDispatcher, tracker: Tracker, rec: di
         dispatcher,
         messages.coach_debrief(
             result,
-            [guide.button("again", again), guide.button("new"), guide.button("download")],
+            [guide.button("again", again), guide.button("new"), guide.button("download"), guide.button("keep_wording")],
         ),
     )
     storage.call(

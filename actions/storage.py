@@ -26,3 +26,12 @@ def call(method: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
     except Exception as error:  # noqa: BLE001 - storage must never break a rehearsal
         logger.error("Storage call %s failed: %s", method, error)
         return default
+
+
+def retention_days(default: int = 30) -> int:
+    """How long data is kept, for telling the user."""
+    try:
+        return store().retention_days
+    except Exception as error:  # noqa: BLE001
+        logger.error("Storage unavailable: %s", error)
+        return default

@@ -152,3 +152,43 @@ def test_the_tracker_store_keeps_no_plaintext(live_stack):
     assert rows, "the conversation is stored"
     assert secret.encode() not in raw
     assert all(secret not in (row[0] or "") for row in rows)
+
+
+def _rows(stack, table: str, sender: str) -> int:
+    path = stack.database_url.removeprefix("sqlite:///")
+    column = {"events": "sender_id", "sessions": "id"}.get(table, "session_id")
+    with sqlite3.connect(path) as db:
+        return db.execute(f"select count(*) from {table} where {column} = ?", (sender,)).fetchone()[0]
+
+
+def test_delete_my_data_removes_everything_of_the_session(live_stack):
+    sender = _sender()
+    _setup(live_stack, sender, "ask", "toys")
+    live_stack.say(sender, "I'd love to bring a toy into bed sometime, what do you think?")
+    _finish(live_stack, sender)
+    assert _rows(live_stack, "attempts", sender) == 1
+    before = _rows(live_stack, "events", sender)
+    reply = live_stack.say(sender, "delete my data")
+    assert reply[0]["role"] == "guide" and "deleted" in reply[0]["text"]
+    assert _rows(live_stack, "attempts", sender) == 0
+    assert _rows(live_stack, "sessions", sender) == 0
+    # Only the confirmation turn itself remains, none of the conversation before it.
+    assert _rows(live_stack, "events", sender) < 10 < before
+    again = live_stack.say(sender, "download my history")
+    assert "no saved practice" in again[0]["text"].lower()
+
+
+def test_wording_is_kept_only_after_opt_in_and_the_history_can_be_downloaded(live_stack):
+    sender = _sender()
+    _setup(live_stack, sender, "refuse", "filming")
+    live_stack.say(sender, "No, I don't want to be filmed.")
+    _finish(live_stack, sender)
+    export = live_stack.say(sender, "download my history")[0]
+    assert export["type"] == "download" and export["export"]["attempts"][0]["kind"] == "refuse"
+    assert not export["export"]["attempts"][0].get("wording")
+    assert "keep your wording" in live_stack.say(sender, "keep my wording")[0]["text"]
+    live_stack.say(sender, '/start_rehearsal{"kind": "refuse", "activity": "filming", "persona": "curious", "difficulty": "gentle"}')
+    live_stack.say(sender, "No thank you, that is not for me.")
+    _finish(live_stack, sender)
+    attempts = live_stack.say(sender, "download my history")[0]["export"]["attempts"]
+    assert any("No thank you, that is not for me." in (a.get("wording") or []) for a in attempts)
