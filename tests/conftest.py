@@ -11,3 +11,11 @@ def live_stack(tmp_path_factory):
     stack = LiveStack(workdir=tmp_path_factory.mktemp("live-stack")).start()
     yield stack
     stack.stop()
+
+
+def pytest_configure(config):
+    """No suite may block TensorFlow for the whole run: the Rasa suites need it."""
+    import sys
+
+    if "tensorflow" in sys.modules and sys.modules["tensorflow"] is None:
+        raise pytest.UsageError("a test module set sys.modules['tensorflow'] = None; Rasa tests need it")

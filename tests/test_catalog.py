@@ -1,9 +1,7 @@
 """Free-text menu choices -> ids, and the menus themselves (bot/catalog.py)."""
 from __future__ import annotations
 
-import sys
 
-sys.modules.setdefault("tensorflow", None)  # spaCy only; keep the test fast
 
 import pytest
 

@@ -1,9 +1,7 @@
 """Helpers for the partner-engine tests: build rehearsals and drive them with code sets."""
 from __future__ import annotations
 
-import sys
 
-sys.modules.setdefault("tensorflow", None)  # the partner never needs TensorFlow; keep tests fast
 
 import pytest
 
