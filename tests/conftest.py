@@ -13,9 +13,9 @@ def live_stack(tmp_path_factory):
     stack.stop()
 
 
-def pytest_configure(config):
+def pytest_collection_finish(session):
     """No suite may block TensorFlow for the whole run: the Rasa suites need it."""
     import sys
 
     if "tensorflow" in sys.modules and sys.modules["tensorflow"] is None:
-        raise pytest.UsageError("a test module set sys.modules['tensorflow'] = None; Rasa tests need it")
+        raise pytest.UsageError("a test module set sys.modules['tensorflow'] = None; the Rasa tests need it")

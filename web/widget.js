@@ -609,7 +609,10 @@
     var focus = asObject(m.focus);
     var strength = asObject(m.strength);
     var userText = str(m.user_text, 10000);
-    paragraphs(node, m.text);
+    // The server's text often repeats the focus's explanation and rewrite, which the card
+    // already shows in its own places; say it once.
+    var focusExpl = focus ? str(focus.explanation, 2000).trim() : "";
+    if (!(focusExpl && m.text.indexOf(focusExpl) !== -1)) paragraphs(node, m.text);
 
     var mark = focus || strength;
     if (userText.trim()) {
@@ -633,7 +636,7 @@
         humanize(focus.code));
       about.appendChild(tag);
       var expl = str(focus.explanation, 2000).trim();
-      if (expl && expl !== m.text.trim()) about.appendChild(el("span", "rw-expl", " " + expl));
+      if (expl) about.appendChild(el("span", "rw-expl", " " + expl));
       if (tag.textContent || about.childNodes.length > 1) node.appendChild(about);
       var suggestion = str(focus.suggestion, MAX_INPUT).trim();
       if (suggestion) {

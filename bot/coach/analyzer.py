@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from typing import Sequence
 
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from bot.coach.classifier import CoachClassifier, TextNormaliser
 from bot.coach.knowledge import Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
 from bot.coach.pipeline import CoachPipeline, coach_pipeline
+from bot.coach.spotter import Spotter, Units
 
 MAX_CHARS = 20_000
 _log = logging.getLogger(__name__)
@@ -28,12 +31,22 @@ check_kind = check_kind_name
 class Analyzer:
     """Turns one utterance into an :class:`Analysis`. Build once; call many times."""
 
-    def __init__(self, pipeline: CoachPipeline):
+    def __init__(self, pipeline: CoachPipeline, classifier: "CoachClassifier | None" = None,
+                 thresholds: dict[str, float] | None = None):
         self.pipeline = pipeline
         self.k: Knowledge = pipeline.knowledge
         from bot.coach.rewrite import Rewriter  # local: the rewriter calls back into us
 
         self.rewriter = Rewriter(self.k, self)
+        self.spotter: Spotter | None = None
+        if classifier is not None:
+            from bot.coach.classifier import load_config, thresholds as load_thresholds
+
+            data_dir = str(self.k.data_dir)
+            self.spotter = Spotter(classifier, thresholds or load_thresholds(data_dir),
+                                   TextNormaliser(self.k.spelling_norms, self.k.spelling_splits),
+                                   load_config(data_dir).get("span_trim", []),
+                                   self.k.clause_breaks)
 
     # ---------------------------------------------------------------- context
     def _quoted_ranges(self, text: str) -> list[tuple[int, int]]:
@@ -57,6 +70,42 @@ class Analyzer:
         frames = cues.get("ctx|disowning|0", []) + cues.get("ctx|reporting|0", [])
         return {"sent_of": sent_of, "breaks": breaks, "clause_breaks": clause_breaks, "frames": frames,
                 "quotes": self._quoted_ranges(doc.text)}
+
+    def _hidden(self, doc: Doc, ctx: dict) -> list[bool]:
+        """Tokens that are not the speaker's own words: quoted, or in a reporting/disowning frame's reach."""
+        hidden = [False] * len(doc)
+        for qs, qe in ctx["quotes"]:
+            for t in doc:
+                if qs <= t.idx and t.idx + len(t) <= qe:
+                    hidden[t.i] = True
+        breaks = set(ctx["breaks"])
+        for frame in ctx["frames"]:
+            sent = doc[frame.start].sent
+            i = frame.start
+            while i < sent.end and (i < frame.end or i not in breaks):
+                hidden[i] = True
+                i += 1
+        return hidden
+
+    def prepare(self, doc: Doc, kind: str, after_refusal: bool) -> tuple[Doc, Sequence[bool], str, bool]:
+        """What the spotter needs to score this doc (see :meth:`Spotter.score`)."""
+        return doc, self._hidden(doc, self._context(doc)), kind, after_refusal
+
+    def _classifier_found(self, doc: Doc, units: Units | None, kind: str, after_refusal: bool,
+                          ctx: dict) -> dict[str, Span]:
+        if self.spotter is None:
+            return {}
+        if units is None:
+            units = self.spotter.score([(doc, self._hidden(doc, ctx), kind, after_refusal)])[0]
+        cues = doc._.coach_cues or {}
+        blocked = {code: [(e.start, e.end) for e in cues.get(f"{code}|exceptions|1", [])]
+                   for code in self.spotter.codes}
+        out = {}
+        for code, (_, span) in self.spotter.hits(doc, units, blocked).items():
+            rule = self.k.codes[code]
+            if kind in rule.kinds and not (rule.requires_after_refusal and not after_refusal):
+                out[code] = span
+        return out
 
     def _not_own_words(self, span: Span, ctx: dict) -> bool:
         """True when the span is quoted, reported, disowned or directly negated."""
@@ -96,14 +145,23 @@ class Analyzer:
             out = [(s, w) for s, w in out if not any(s.start < e.end and e.start < s.end for e in exceptions)]
         return out
 
-    def find(self, text: str, kind: str = "ask", after_refusal: bool = False,
-             partner_line: str | None = None) -> tuple[Doc, dict[str, list[Span]]]:
-        """Return the doc and, per code, the spans that earned it (before explanations)."""
-        doc = self.pipeline(text)
-        if partner_line and isinstance(partner_line, str) and partner_line.strip():
+    def after_refusal_for(self, after_refusal: bool, partner_line: str | None) -> bool:
+        """True when the partner already said no: the flag, or a no in the partner's last line."""
+        if not after_refusal and partner_line and isinstance(partner_line, str) and partner_line.strip():
             pdoc = self.pipeline(partner_line[:MAX_CHARS])
-            if (pdoc._.coach_cues or {}).get("ctx|partner_refusal|0"):
-                after_refusal = True
+            return bool((pdoc._.coach_cues or {}).get("ctx|partner_refusal|0"))
+        return after_refusal
+
+    def find(self, text: str, kind: str = "ask", after_refusal: bool = False,
+             partner_line: str | None = None, doc: Doc | None = None,
+             units: Units | None = None) -> tuple[Doc, dict[str, list[Span]]]:
+        """Return the doc and, per code, the spans that earned it (before explanations).
+
+        ``doc`` and ``units`` may be given when a batch was already parsed and scored.
+        """
+        if doc is None:
+            doc = self.pipeline(text)
+        after_refusal = self.after_refusal_for(after_refusal, partner_line)
         cues = doc._.coach_cues or {}
         ctx = self._context(doc)
         found: dict[str, list[Span]] = {}
@@ -149,6 +207,11 @@ class Analyzer:
                 elif s.start <= best.end:
                     per_sentence[sid] = doc[best.start:max(best.end, s.end)]
             found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
+        # The second signal: the classifier's hits, for codes the rules did not find (a rule's
+        # span is tighter, so it wins when both found the code).
+        for code, span in self._classifier_found(doc, units, kind, after_refusal, ctx).items():
+            if code not in found:
+                found[code] = [span]
         if after_refusal:
             for code, rule in self.k.codes.items():
                 if rule.implied_after_refusal_by and kind in rule.kinds and code not in found:
@@ -231,4 +294,7 @@ def safety_available() -> bool:
 
 @lru_cache(maxsize=1)
 def default_analyzer() -> Analyzer:
-    return Analyzer(coach_pipeline())
+    """The analyzer with its rules and, when training data exists, the classifier."""
+    from bot.coach.classifier import default_classifier
+
+    return Analyzer(coach_pipeline(), default_classifier())

@@ -8,6 +8,7 @@ titles come from the catalog the server reads, so a wording change in data/ does
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urlencode
 
 import pytest
@@ -20,6 +21,35 @@ from tests.web.browser_helpers import (click_quick_reply, control, expect, expec
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 TURN_TIMEOUT = 30_000  # ms for one answer from the real stack (NLU + action server)
+
+
+def _socketio_answers(rasa_url: str, timeout: float = 20.0) -> bool:
+    """Does Rasa's socket.io channel answer a session-persistent client at all?
+
+    Rasa 3.6 calls ``sio.enter_room`` without ``await``; from python-socketio 5.10 on that is a
+    coroutine, so the socket never joins its session's room and every answer goes nowhere
+    (rasa#13027). This probe tells that known server-side problem apart from a widget bug.
+    """
+    import socketio
+
+    answered = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("session_confirm", lambda session_id: client.emit(
+        "user_uttered", {"message": "/help", "session_id": session_id, "metadata": {}}))
+    client.on("bot_uttered", lambda *_: answered.set())
+    try:
+        client.connect(rasa_url, socketio_path="socket.io", transports=["polling"], wait_timeout=10)
+        client.emit("session_request", {"session_id": None})
+        return answered.wait(timeout)
+    finally:
+        client.disconnect()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def socketio_channel_works(live_stack):
+    if not _socketio_answers(live_stack.rasa_url):
+        pytest.xfail("Rasa's socket.io channel sends no answers with session_persistence: "
+                     "enter_room is not awaited with python-socketio>=5.10 (rasa#13027)")
 
 
 def _title(choices, choice_id: str) -> str:
