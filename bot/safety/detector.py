@@ -79,20 +79,26 @@ class _Screen:
         norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
         previous = ""
         barriers = self.rules.barriers
+        contractions = self.rules.contractions
         for token in doc:
             if token.is_space:
                 if "\n" in token.text and breaks:
                     breaks[-1] = True
                 continue
             norm = self.normalize.norm(token.text, token.norm_, previous)
-            previous = norm
-            norms.append(norm)
-            lemmas.append(self.normalize.lemma(norm))
-            is_punct = token.is_punct
-            punct.append(is_punct)
-            starts.append(token.idx)
-            ends.append(token.idx + len(token.text))
-            breaks.append(is_punct and _SENTENCE_END.fullmatch(token.text) is not None)
+            words = (norm,)
+            if contractions is not None and norm in contractions.words:
+                following = doc[token.i + 1].text if token.i + 1 < len(doc) else ""
+                words = contractions.split(norm, previous, following.lower()) or words
+            for word in words:   # "hell post" is read as "he will post", one span for both
+                previous = word
+                norms.append(word)
+                lemmas.append(self.normalize.lemma(word))
+                is_punct = token.is_punct
+                punct.append(is_punct)
+                starts.append(token.idx)
+                ends.append(token.idx + len(token.text))
+                breaks.append(is_punct and _SENTENCE_END.fullmatch(token.text) is not None)
         n = len(norms)
         sent_start, sent_end = [0] * n, [n] * n
         lo = 0
@@ -143,7 +149,14 @@ class _Screen:
             lo = max(toks.sent_start[start], start - before)
             hi = min(toks.sent_end[end - 1], end + after)
             for name in rule.unless_before:
-                if any(lo <= g0 and g1 <= end and g0 < start for g0, g1 in guards.get(name, ())):
+                stops = self.rules.guard_reach.get(name)
+                for g0, g1 in guards.get(name, ()):
+                    if not (lo <= g0 and g1 <= end and g0 < start):
+                        continue
+                    # "I want to practise saying no because last time he ...": a guard
+                    # does not reach past a word that opens a new, reported clause.
+                    if stops and any(toks.norms[k] in stops for k in range(g1, start)):
+                        continue
                     return True
             for name in rule.unless_after:
                 if any(end <= g0 < hi for g0, _ in guards.get(name, ())):

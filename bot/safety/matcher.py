@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from bot.safety.normalize import fold_accents
 from bot.safety.patterns import PatternError
 
 _MAX_MACRO_DEPTH = 5
@@ -76,7 +77,7 @@ class Compiler:
         return [self.line(line) for line in lines]
 
     def _words(self, text: str) -> frozenset[str]:
-        words = frozenset(w for w in text.lower().split("|") if w)
+        words = frozenset(fold_accents(w) for w in text.lower().split("|") if w)
         if not words:
             raise PatternError(f"empty word list {text!r}")
         return words

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 
 from spacy.tokens import Doc
 
@@ -19,6 +20,18 @@ _AFTER_I = {"m": "am", "'m": "am", "d": "would", "'d": "would", "ll": "will", "'
 _AFTER_PRONOUN = {"s": "'s", "re": "are", "ll": "will", "d": "would", "ve": "have"}
 _PRONOUNS = {"he", "she", "it", "that", "there", "what", "who", "they", "we", "you"}
 _MAX_RUNS = 4
+
+
+def fold_accents(form: str) -> str:
+    """'violée' -> 'violee', 'draußen' -> 'draussen': rules in other languages are
+    written without accents, and people often type without them anyway."""
+    if form.isascii():
+        return form
+    form = form.replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", form)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Only letters are folded; a symbol that decomposes into several ("…") is kept.
+    return folded if len(folded) <= len(form) else form
 
 
 class Normalizer:
@@ -54,7 +67,7 @@ class Normalizer:
         return _RUN.sub(lambda m: m.group(1) * 2, form)
 
     def norm(self, text: str, spacy_norm: str, previous: str) -> str:
-        form = text.lower().translate(_APOSTROPHES)
+        form = fold_accents(text.lower().translate(_APOSTROPHES))
         if previous == "i" and form in _AFTER_I:
             return _AFTER_I[form]
         if previous in _PRONOUNS and form in _AFTER_PRONOUN:
@@ -64,7 +77,7 @@ class Normalizer:
         if _RUN.search(form):
             form = self._unstretch(form)
             return self._spelling.get(form, form)
-        base = spacy_norm.lower().translate(_APOSTROPHES) if spacy_norm else form
+        base = fold_accents(spacy_norm.lower().translate(_APOSTROPHES)) if spacy_norm else form
         if base != form and len(form) > 2 and form.isalpha() and base == self.lemma_from(self._lemmas, form):
             base = form   # spaCy reads "did" in "didn't" as "do"; keep the tense
         return self._spelling.get(base, base)

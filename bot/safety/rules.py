@@ -41,6 +41,24 @@ class Rule:
     window_after: int | None = None
 
 
+@dataclass(frozen=True)
+class ContractionTypos:
+    """Contractions typed without the apostrophe that collide with a word ("hell" for
+    "he'll"): read as two words unless the neighbours show the ordinary word."""
+
+    words: dict[str, tuple[str, ...]]
+    not_after: frozenset[str]
+    not_before: frozenset[str]
+
+    def split(self, form: str, previous: str, following: str) -> tuple[str, ...] | None:
+        parts = self.words.get(form)
+        if parts is None or previous in self.not_after or not following.isalpha():
+            return None
+        if following in self.not_before:
+            return None
+        return parts
+
+
 @dataclass
 class RuleSet:
     cues: PatternSet       # rule cues and referral cues
@@ -54,6 +72,8 @@ class RuleSet:
     lemma_overrides: dict[str, str]
     known_words: set[str]
     overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    guard_reach: dict[str, frozenset[str]] = field(default_factory=dict)
+    contractions: "ContractionTypos | None" = None
     referral_messages: dict[str, str] = field(default_factory=dict)
     referral_titles: dict[str, str] = field(default_factory=dict)
 
@@ -179,6 +199,17 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         if name not in guard_data:
             raise PatternError(f"policy.yml overrides: unknown guard {name!r}")
     barriers = frozenset(str(w).lower() for w in vocab_data.get("barriers") or ())
+    reach = {str(k): frozenset(str(w).lower() for w in (v or ()))
+             for k, v in (policy.get("guard_reach_stops") or {}).items()}
+    for name in reach:
+        if name not in guard_data:
+            raise PatternError(f"policy.yml guard_reach_stops: unknown guard {name!r}")
+    typo_data = vocab_data.get("contraction_typos") or {}
+    contractions = ContractionTypos(
+        words={str(k).lower(): tuple(str(v).lower().split()) for k, v in (typo_data.get("words") or {}).items()},
+        not_after=frozenset(str(w).lower() for w in typo_data.get("not_after") or ()),
+        not_before=frozenset(str(w).lower() for w in typo_data.get("not_before") or ()),
+    )
     return RuleSet(
         cues=cues, guards=guards, barriers=barriers, rules=rules, priority=priority,
         window_before=int(policy.get("window_before", 10)),
@@ -186,4 +217,5 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         spelling={str(k): str(v) for k, v in (vocab_data.get("spelling") or {}).items()},
         lemma_overrides={str(k): str(v) for k, v in (vocab_data.get("lemmas") or {}).items()},
         known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
+        guard_reach=reach, contractions=contractions,
     )
