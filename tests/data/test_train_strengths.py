@@ -46,7 +46,8 @@ MIN_POSITIVES_PER_STRENGTH = 60
 MIN_HARD_NEGATIVES_PER_STRENGTH = 25
 KIND_SHARE = {"ask": 0.40, "refuse": 0.30, "renegotiate": 0.30}
 KIND_SHARE_TOLERANCE = 0.06
-MIN_EACH_WAY = 10  # after_refusal true and false, for the codes that depend on it
+MIN_EACH_WAY = 10
+MAX_DEV_OVERLAP = 0.7  # word-set Jaccard similarity to any dev text  # after_refusal true and false, for the codes that depend on it
 
 # Codes that, by the labelling guide, only make sense in some rehearsal kinds.
 ALLOWED_KINDS = {
@@ -125,6 +126,23 @@ def test_no_text_is_taken_from_the_dev_set(rows):
     dev = {_normalised(row["text"]) for row in _read_jsonl(DEV_PATH)}
     copied = [row["id"] for row in rows if _normalised(row["text"]) in dev]
     assert not copied, copied
+
+
+def test_no_text_is_a_light_rewording_of_a_dev_sentence(rows):
+    # Swapping a word or two of a dev sentence would still leak the dev set into training.
+    def words(text: str) -> frozenset[str]:
+        return frozenset(_normalised(text).split())
+
+    dev = [words(row["text"]) for row in _read_jsonl(DEV_PATH)]
+    close = []
+    for row in rows:
+        mine = words(row["text"])
+        if len(mine) < 5:
+            continue
+        best = max(len(mine & other) / len(mine | other) for other in dev)
+        if best >= MAX_DEV_OVERLAP:
+            close.append((row["id"], round(best, 2)))
+    assert not close, close
 
 
 def test_only_rubric_codes_without_repeats(rows):
