@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -18,7 +18,7 @@ from bot.coach.classifier import CoachClassifier, TextNormaliser
 from bot.coach.knowledge import Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
 from bot.coach.pipeline import CoachPipeline, coach_pipeline
-from bot.coach.spotter import Spotter, Units
+from bot.coach.spotter import Hit, Spotter, Units
 
 MAX_CHARS = 20_000
 _log = logging.getLogger(__name__)
@@ -78,6 +78,9 @@ class Analyzer:
             for t in doc:
                 if qs <= t.idx and t.idx + len(t) <= qe:
                     hidden[t.i] = True
+        # Cues that are negated right before them ("not everyone does") are marked for the classifier.
+        doc._.coach_negated = {(sp.start, sp.end) for spans in (doc._.coach_cues or {}).values()
+                               for sp in spans if self._negated(sp, ctx)}
         breaks = set(ctx["breaks"])
         for frame in ctx["frames"]:
             sent = doc[frame.start].sent
@@ -91,20 +94,42 @@ class Analyzer:
         """What the spotter needs to score this doc (see :meth:`Spotter.score`)."""
         return doc, self._hidden(doc, self._context(doc)), kind, after_refusal
 
-    def _classifier_found(self, doc: Doc, units: Units | None, kind: str, after_refusal: bool,
-                          ctx: dict) -> dict[str, Span]:
+    def _classifier_hits(self, doc: Doc, units: Units | None, kind: str, after_refusal: bool, ctx: dict,
+                         thresholds: dict[str, float] | None = None) -> tuple[dict[str, Hit], Units | None]:
+        """The classifier's hits that this kind allows, after the quoting and exception guards."""
         if self.spotter is None:
-            return {}
+            return {}, None
         if units is None:
             units = self.spotter.score([(doc, self._hidden(doc, ctx), kind, after_refusal)])[0]
         cues = doc._.coach_cues or {}
         blocked = {code: [(e.start, e.end) for e in cues.get(f"{code}|exceptions|1", [])]
-                   for code in self.spotter.codes}
-        out = {}
-        for code, (_, span) in self.spotter.hits(doc, units, blocked).items():
-            rule = self.k.codes[code]
-            if kind in rule.kinds and not (rule.requires_after_refusal and not after_refusal):
-                out[code] = span
+                   for code in self.spotter.codes if not code.startswith("family:")}
+        out: dict[str, Hit] = {}
+        for code, hit in self.spotter.hits(doc, units, blocked, thresholds).items():
+            if code.startswith("family:") or self._allowed(code, kind, after_refusal):
+                out[code] = hit
+        return out, units
+
+    def _allowed(self, code: str, kind: str, after_refusal: bool) -> bool:
+        rule = self.k.codes[code]
+        return kind in rule.kinds and not (rule.requires_after_refusal and not after_refusal)
+
+    def _family_code(self, family: str, hit: Hit, units: Units, kind: str, after_refusal: bool) -> str | None:
+        """Name a family hit by the family's code that scores highest where the family was heard."""
+        candidates = [c for c, r in self.k.codes.items() if r.family == family and self._allowed(c, kind, after_refusal)]
+        return self.spotter.best_code(units, hit.unit, candidates) if self.spotter else None
+
+    def classifier_scores(self, doc: Doc, kind: str, after_refusal: bool) -> dict[str, Any]:
+        """The classifier's guarded score per code (and family, with the code it would name) for tuning."""
+        if self.spotter is None:
+            return {}
+        ctx = self._context(doc)
+        hits, units = self._classifier_hits(doc, None, kind, after_refusal, ctx,
+                                            dict.fromkeys(self.spotter.codes, 0.0))
+        out: dict[str, Any] = {code: hit.score for code, hit in hits.items()}
+        for name, hit in hits.items():
+            if name.startswith("family:") and units is not None:
+                out[name + ":code"] = self._family_code(name[len("family:"):], hit, units, kind, after_refusal)
         return out
 
     def _not_own_words(self, span: Span, ctx: dict) -> bool:
@@ -117,13 +142,17 @@ class Analyzer:
             if frame.start < span.end and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end + 8:
                 if not any(frame.end <= b < span.start for b in ctx["breaks"]):
                     return True
+        return self._negated(span, ctx)
+
+    def _negated(self, span: Span, ctx: dict) -> bool:
+        """True when a negator stands right before the span ("not everyone", "won't be hurt")."""
         i = span.start - 1
         skipped = 0
         while i >= 0 and skipped < 2 and i not in ctx["clause_breaks"]:
             norm = span.doc[i].norm_
             if norm in self.k.negators:
                 return True
-            if norm not in ("even", "really", "ever", "always", "just", "actually", "that", "like", "exactly"):
+            if norm not in ("even", "really", "ever", "always", "just", "actually", "that", "like", "exactly", "be", "feel"):
                 break
             i -= 1
             skipped += 1
@@ -209,9 +238,17 @@ class Analyzer:
             found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
         # The second signal: the classifier's hits, for codes the rules did not find (a rule's
         # span is tighter, so it wins when both found the code).
-        for code, span in self._classifier_found(doc, units, kind, after_refusal, ctx).items():
-            if code not in found:
-                found[code] = [span]
+        hits, units = self._classifier_hits(doc, units, kind, after_refusal, ctx)
+        for code, hit in hits.items():
+            if code not in found and not code.startswith("family:"):
+                found[code] = [hit.span]
+        for name, hit in hits.items():
+            family = name[len("family:"):]
+            if name.startswith("family:") and units is not None and not any(
+                    self.k.codes[c].family == family for c in found):
+                code = self._family_code(family, hit, units, kind, after_refusal)
+                if code:
+                    found[code] = [hit.span]
         if after_refusal:
             for code, rule in self.k.codes.items():
                 if rule.implied_after_refusal_by and kind in rule.kinds and code not in found:
