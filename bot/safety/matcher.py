@@ -125,6 +125,8 @@ class Compiler:
             for option in (o for o in element.split("|") if o):
                 if option.startswith("@"):
                     alternatives.extend(self._macro(option[1:], depth))
+                elif option.startswith("~"):   # "@hard_violence|~choke": a lemma option
+                    alternatives.append((self._element(option, depth),))
                 elif "+" in option:
                     alternatives.append(tuple(self._element(w, depth) for w in option.split("+") if w))
                 else:
