@@ -79,25 +79,23 @@ def take_turn(record: dict, text: str, tips_enabled: bool) -> TurnResult:
         return TurnResult(record=record, messages=[messages.guide(guide.text("nothing_running"))])
 
     kind = rehearsal.scenario.kind
-    analysis = analyze(
-        text,
-        kind=kind,
-        after_refusal=rehearsal.after_refusal,
-        partner_line=record.get("last_partner_line") or None,
-    )
+    rehearsal_after_refusal = rehearsal.after_refusal
+    partner_line = record.get("last_partner_line") or None
+    analysis = analyze(text, kind=kind, after_refusal=rehearsal_after_refusal, partner_line=partner_line)
     if analysis.safety:
         # The NLU safety screen runs first and normally catches this; the coach's own
         # check is the second line of defence, so the partner never answers a disclosure.
         return TurnResult(record=record, safety=analysis.safety)
 
-    findings = [f.to_json() if hasattr(f, "to_json") else dict(f.__dict__) for f in analysis.findings]
-    turn = rehearsal.respond(text, {f["code"] for f in findings})
+    codes = sorted({finding.code for finding in analysis.findings})
+    turn = rehearsal.respond(text, codes)
 
     new_record = dict(record)
     new_record["engine"] = rehearsal.to_dict()
-    new_record["turns"] = (record.get("turns", []) + [{"text": text, "findings": findings}])[
-        -MAX_TURNS_KEPT:
-    ]
+    # Only what re-creates the analysis: the slot travels with every turn, so it stays small.
+    new_record["turns"] = (
+        record.get("turns", []) + [{"text": text, "after_refusal": rehearsal_after_refusal, "partner_line": partner_line, "codes": codes}]
+    )[-MAX_TURNS_KEPT:]
     if turn.lines:
         new_record["last_partner_line"] = turn.lines[-1]
 
@@ -124,12 +122,24 @@ def slow_down(record: dict) -> TurnResult:
     return TurnResult(record=new_record, messages=out)
 
 
+def analysed_turns(record: dict) -> list[dict]:
+    """Each kept turn with its findings, re-created by the (deterministic) coach."""
+    kind = Rehearsal.from_dict(record["engine"]).scenario.kind
+    return [
+        {"text": turn["text"],
+         "findings": [f.to_json() for f in analyze(turn["text"], kind=kind,
+                                                   after_refusal=bool(turn.get("after_refusal")),
+                                                   partner_line=turn.get("partner_line")).findings]}
+        for turn in record.get("turns", [])
+    ]
+
+
 def debrief(record: dict, previous: dict | None) -> dict:
     """The debrief payload for the rehearsal in ``record``."""
     rehearsal = Rehearsal.from_dict(record["engine"])
     return build_debrief(
         rehearsal.scenario.kind,
-        record.get("turns", []),
+        analysed_turns(record),
         list(rehearsal.pressure_used),
         previous,
     )
@@ -149,8 +159,8 @@ def attempt_summary(record: dict, result: dict) -> dict:
         "scores": result.get("scores", {}),
         "findings": [
             {k: f[k] for k in ("code", "polarity", "start", "end")} | {"turn": index}
-            for index, turn in enumerate(record.get("turns", []))
-            for f in turn.get("findings", [])
+            for index, turn in enumerate(analysed_turns(record))
+            for f in turn["findings"]
         ],
         "partner_pressure": list(rehearsal.pressure_used),
     }

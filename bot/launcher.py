@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import httpx
 from honcho.manager import Manager
@@ -67,11 +68,12 @@ def health_urls(rasa_port: int, actions_port: int, web_port: int) -> dict[str, s
     }
 
 
-def wait_until_ready(urls: dict[str, str], timeout: float = 180.0, stop: threading.Event | None = None) -> bool:
-    """Poll every URL until all answer 200, or the timeout passes."""
+def wait_until_ready(urls: dict[str, str], timeout: float = 180.0, stop: threading.Event | None = None,
+                     alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll every URL until all answer 200, the timeout passes, or the servers died."""
     deadline = time.monotonic() + timeout
     pending = dict(urls)
-    while pending and time.monotonic() < deadline and not (stop and stop.is_set()):
+    while pending and time.monotonic() < deadline and not (stop and stop.is_set()) and alive():
         for name, url in list(pending.items()):
             try:
                 if httpx.get(url, timeout=2.0).status_code == 200:

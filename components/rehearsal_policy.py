@@ -68,14 +68,14 @@ class RehearsalPolicy(Policy):
         return self._prediction(probabilities)
 
     def _next_action(self, tracker: DialogueStateTracker) -> Optional[Text]:
+        turn_action = self.config["turn_action"]
+        if tracker.latest_action_name in {turn_action, *self.config["listen_after"]}:
+            # Also when that action just ended the rehearsal: the next word is the user's.
+            return ACTION_LISTEN_NAME
         if tracker.get_slot(self.config["rehearsal_slot"]) is not True:
             return None
         if tracker.active_loop_name:
             return None
-        turn_action = self.config["turn_action"]
-        listen_after = {turn_action, *self.config["listen_after"]}
-        if tracker.latest_action_name in listen_after:
-            return ACTION_LISTEN_NAME
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
         intent = tracker.latest_message.intent.get("name") if tracker.latest_message else None

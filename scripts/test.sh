@@ -7,12 +7,14 @@ bash scripts/bootstrap.sh
 # Rasa would try to send telemetry and error reports; there is no network here, and no need.
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests: Debian's Chromium, and an emoji font so the partners' avatars render.
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> Installing Debian's Chromium for the browser tests"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "==> Installing Debian's Chromium and an emoji font for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
   else
-    echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium'." >&2
+    echo "The browser tests need Chromium: run 'sudo apt-get install chromium fonts-noto-color-emoji'." >&2
     exit 1
   fi
 fi

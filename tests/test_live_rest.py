@@ -37,8 +37,10 @@ def _setup(stack, sender: str, kind: str, activity: str, persona: str = "curious
     return stack.say(sender, '/choose{"difficulty": "%s"}' % difficulty)
 
 
-def _finish(stack, sender: str) -> dict:
-    messages = stack.say(sender, "end")
+def _finish(stack, sender: str, last_reply: list[dict] | None = None) -> dict:
+    """The debrief: from the last reply if the scene already ended there, else after "end"."""
+    ended = [m for m in last_reply or [] if m.get("role") == "coach" and m.get("type") == "debrief"]
+    messages = last_reply if ended else stack.say(sender, "end")
     debriefs = [m for m in messages if m.get("role") == "coach" and m.get("type") == "debrief"]
     assert len(debriefs) == 1, messages
     return debriefs[0]["debrief"]
@@ -164,8 +166,7 @@ def _rows(stack, table: str, sender: str) -> int:
 def test_delete_my_data_removes_everything_of_the_session(live_stack):
     sender = _sender()
     _setup(live_stack, sender, "ask", "toys")
-    live_stack.say(sender, "I'd love to bring a toy into bed sometime, what do you think?")
-    _finish(live_stack, sender)
+    _finish(live_stack, sender, live_stack.say(sender, "I'd love to bring a toy into bed sometime, what do you think?"))
     assert _rows(live_stack, "attempts", sender) == 1
     before = _rows(live_stack, "events", sender)
     reply = live_stack.say(sender, "delete my data")
@@ -181,14 +182,29 @@ def test_delete_my_data_removes_everything_of_the_session(live_stack):
 def test_wording_is_kept_only_after_opt_in_and_the_history_can_be_downloaded(live_stack):
     sender = _sender()
     _setup(live_stack, sender, "refuse", "filming")
-    live_stack.say(sender, "No, I don't want to be filmed.")
-    _finish(live_stack, sender)
+    _finish(live_stack, sender, live_stack.say(sender, "No, I don't want to be filmed."))
     export = live_stack.say(sender, "download my history")[0]
     assert export["type"] == "download" and export["export"]["attempts"][0]["kind"] == "refuse"
     assert not export["export"]["attempts"][0].get("wording")
     assert "keep your wording" in live_stack.say(sender, "keep my wording")[0]["text"]
     live_stack.say(sender, '/start_rehearsal{"kind": "refuse", "activity": "filming", "persona": "curious", "difficulty": "gentle"}')
-    live_stack.say(sender, "No thank you, that is not for me.")
-    _finish(live_stack, sender)
+    _finish(live_stack, sender, live_stack.say(sender, "No thank you, that is not for me."))
     attempts = live_stack.say(sender, "download my history")[0]["export"]["attempts"]
     assert any("No thank you, that is not for me." in (a.get("wording") or []) for a in attempts)
+
+
+def test_the_privacy_api_exports_and_deletes_a_session(live_stack):
+    import httpx
+
+    sender = _sender()
+    _setup(live_stack, sender, "ask", "toys")
+    _finish(live_stack, sender, live_stack.say(sender, "I'd love to bring a toy into bed sometime, what do you think?"))
+    exported = httpx.get(f"{live_stack.web_url}/api/sessions/{sender}/export", timeout=30)
+    assert exported.status_code == 200 and exported.json()["attempts"][0]["kind"] == "ask"
+    assert "attachment" in exported.headers["content-disposition"]
+    deleted = httpx.delete(f"{live_stack.web_url}/api/sessions/{sender}", timeout=30)
+    assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+    assert _rows(live_stack, "attempts", sender) == 0 and _rows(live_stack, "events", sender) == 0
+    assert httpx.get(f"{live_stack.web_url}/api/sessions/{sender}/export", timeout=30).json()["attempts"] == []
+    assert httpx.delete(f"{live_stack.web_url}/api/sessions/..%2F..", timeout=30).status_code in {400, 404}
+    assert httpx.delete(f"{live_stack.web_url}/api/sessions/x", timeout=30).status_code == 400

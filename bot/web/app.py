@@ -133,6 +133,9 @@ def serve_main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     app = create_app(args.rasa_url)
+    from bot.web.privacy_api import blueprint as privacy_api
+
+    app.blueprint(privacy_api)  # export / delete a session's data (docs/api.md)
     for logger_name in ("sanic.root", "sanic.error", "sanic.access", "sanic.server"):
         logging.getLogger(logger_name).setLevel(logging.WARNING)
     shown_host = "localhost" if args.host in {"127.0.0.1", "0.0.0.0", "::"} else args.host

@@ -157,6 +157,12 @@ def test_in_a_rehearsal_every_line_goes_to_the_partner(policy, domain, intent):
     assert _predicted(policy, tracker, domain) == "action_rehearsal_turn"
 
 
+def test_after_a_turn_that_ended_the_scene_the_assistant_still_listens(policy, domain):
+    tracker = _tracker(domain, [SlotSet("in_rehearsal", True), *_user("say"), ActionExecuted("action_rehearsal_turn"),
+                                SlotSet("in_rehearsal", False)])
+    assert _predicted(policy, tracker, domain) == ACTION_LISTEN_NAME
+
+
 def test_after_the_turn_the_assistant_listens(policy, domain):
     tracker = _tracker(domain, [SlotSet("in_rehearsal", True), *_user("say"), ActionExecuted("action_rehearsal_turn")])
     assert _predicted(policy, tracker, domain) == ACTION_LISTEN_NAME

@@ -66,7 +66,7 @@ class LiveStack:
             start_new_session=True,
         )
         urls = health_urls(self.rasa_port, self.actions_port, self.web_port)
-        if not wait_until_ready(urls, timeout=timeout):
+        if not wait_until_ready(urls, timeout=timeout, alive=lambda: self.process.poll() is None):
             self.stop()
             raise RuntimeError(f"The servers did not start; log:\n{self.log_path.read_text()[-4000:]}")
         return self

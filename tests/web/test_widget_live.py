@@ -23,33 +23,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 TURN_TIMEOUT = 30_000  # ms for one answer from the real stack (NLU + action server)
 
 
-def _socketio_answers(rasa_url: str, timeout: float = 20.0) -> bool:
-    """Does Rasa's socket.io channel answer a session-persistent client at all?
-
-    Rasa 3.6 calls ``sio.enter_room`` without ``await``; from python-socketio 5.10 on that is a
-    coroutine, so the socket never joins its session's room and every answer goes nowhere
-    (rasa#13027). This probe tells that known server-side problem apart from a widget bug.
-    """
+def test_socketio_answers_a_session_persistent_client_with_the_message_objects(live_stack):
+    """Rasa 3.6's socket.io channel never awaited ``enter_room`` (rasa#13027); with
+    components/socketio_channel.py a session-persistent client gets its answers, and each
+    custom payload arrives as the message object itself (not null: the ``data`` wrapper)."""
     import socketio
 
-    answered = threading.Event()
+    received: list = []
+    done = threading.Event()
     client = socketio.Client(reconnection=False)
+
+    def on_bot(message):
+        received.append(message)
+        if len(received) >= 3:
+            done.set()
+
     client.on("session_confirm", lambda session_id: client.emit(
-        "user_uttered", {"message": "/help", "session_id": session_id, "metadata": {}}))
-    client.on("bot_uttered", lambda *_: answered.set())
+        "user_uttered", {"message": "/greet", "session_id": session_id, "metadata": {}}))
+    client.on("bot_uttered", on_bot)
     try:
-        client.connect(rasa_url, socketio_path="socket.io", transports=["polling"], wait_timeout=10)
+        client.connect(live_stack.rasa_url, socketio_path="socket.io", transports=["polling"], wait_timeout=10)
         client.emit("session_request", {"session_id": None})
-        return answered.wait(timeout)
+        assert done.wait(30), f"no answers over socket.io: {received}"
     finally:
         client.disconnect()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def socketio_channel_works(live_stack):
-    if not _socketio_answers(live_stack.rasa_url):
-        pytest.xfail("Rasa's socket.io channel sends no answers with session_persistence: "
-                     "enter_room is not awaited with python-socketio>=5.10 (rasa#13027)")
+    messages = [m.get("data", m) if isinstance(m, dict) else m for m in received]
+    assert all(isinstance(m, dict) and m.get("role") == "guide" and m.get("text") for m in messages), messages
 
 
 def _title(choices, choice_id: str) -> str:
