@@ -1,6 +1,7 @@
 """The rehearsal itself: each line, the controls (yellow, rewind, red, end), tips and help."""
 from __future__ import annotations
 
+import logging
 from typing import Any, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +13,8 @@ from actions import common, storage
 from actions.safety import safety_response
 from bot import flow, guide, messages
 from bot.safety import referral_message, resources_for
+
+logger = logging.getLogger(__name__)
 
 
 def _leave_form(tracker: Tracker) -> List[EventType]:
@@ -68,7 +71,12 @@ class ActionRehearsalTurn(Action):
             return [SlotSet("in_rehearsal", False)]
         text = tracker.latest_message.get("text")
         tips = tracker.get_slot("tips_enabled") is not False
-        result = flow.take_turn(rec, text, tips)
+        try:
+            result = flow.take_turn(rec, text, tips)
+        except Exception:  # noqa: BLE001 - the user gets a kind word, the log gets the trace
+            logger.exception("A rehearsal turn failed; the rehearsal is kept as it was.")
+            common.send(dispatcher, messages.guide(guide.text("turn_failed")))
+            return []
         if result.safety:
             return safety_response(dispatcher, tracker, result.safety)
         common.send_all(dispatcher, result.messages)
