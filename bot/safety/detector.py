@@ -21,6 +21,7 @@ from functools import lru_cache
 import re
 
 from bot.nlp import blank_english
+from bot.safety.classifier import SafetyClassifier, load_classifier
 from bot.safety.matcher import Tokens
 from bot.safety.normalize import Normalizer
 from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
@@ -68,6 +69,7 @@ class _Screen:
             for part in rule.parts:
                 self.by_part.setdefault(part, []).append(rule)
         self.rank = {c: i for i, c in enumerate(self.rules.priority)}
+        self.classifier: SafetyClassifier | None = load_classifier()
 
     # -- one text ----------------------------------------------------------------------
     def _tokens(self, text: str) -> Tokens:
@@ -109,6 +111,35 @@ class _Screen:
                 lo = i + 1
         barrier = [norm in barriers for norm in norms]
         return Tokens(norms, lemmas, punct, barrier, starts, ends, sent_start, sent_end)
+
+    @staticmethod
+    def sentences(toks: Tokens, text: str, offset: int = 0):
+        """(char start, char end, sentence text, its words and lemmas) per sentence."""
+        out = []
+        i = 0
+        while i < len(toks):
+            lo, hi = toks.sent_start[i], toks.sent_end[i]
+            start, end = toks.starts[lo], toks.ends[hi - 1]
+            words = frozenset(toks.norms[lo:hi]) | frozenset(toks.lemmas[lo:hi])
+            out.append((offset + start, offset + end, text[start:end], words))
+            i = hi
+        return out
+
+    def classify(self, text: str) -> tuple[str, int, int, float] | None:
+        """The classifier's strongest anchored sentence: (category, start, end, p)."""
+        if self.classifier is None:
+            return None
+        sentences, seen = [], set()
+        for chunk_start, chunk in _chunks(text):
+            for sentence in self.sentences(self._tokens(chunk), chunk, chunk_start):
+                if sentence[:2] not in seen:   # chunks overlap: read each sentence once
+                    seen.add(sentence[:2])
+                    sentences.append(sentence)
+        best = self.classifier.best([(s[2], s[3]) for s in sentences])
+        if best is None:
+            return None
+        index, category, p = best
+        return category, sentences[index][0], sentences[index][1], p
 
     def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
         """Return (category, rule id, char start, char end) candidates and referral flags."""
@@ -209,13 +240,20 @@ class _Screen:
         return found
 
     # -- whole texts -------------------------------------------------------------------
-    def screen(self, text: str) -> Screening:
+    def screen(self, text: str, use_classifier: bool = True) -> Screening:
         candidates: list[tuple[str, str, int, int]] = []
         flags: set[str] = set()
         for chunk_start, chunk in _chunks(text):
             found, chunk_flags = self._scan(chunk, chunk_start)
             candidates.extend(found)
             flags |= chunk_flags
+        if not candidates and use_classifier:
+            # The second signal only adds what the rules missed; its span is the
+            # sentence that scored highest.
+            found = self.classify(text)
+            if found is not None:
+                category, start, end, _ = found
+                candidates.append((category, "classifier", start, end))
         hit = None
         if candidates:
             candidates.sort(key=lambda c: (self.rank[c[0]], c[2], -(c[3] - c[2])))
