@@ -62,6 +62,15 @@ def main() -> int:
     if safety_error is None:
         runs.append(("analyze() (coach + safety)", lambda t, k, ar: analyze(t, k, ar)))
     rows = []
+    # `rehearse analyze` itself: JSON lines in batches of 256 (spaCy pipe, one classifier call per batch)
+    from bot.coach.cli import BATCH, analyze_lines
+    lines = [json.dumps({"text": t, "kind": k, "after_refusal": a}) for t, k, a in items]
+    analyze_lines(lines[:BATCH])  # warm caches
+    t, c = time.perf_counter(), time.process_time()
+    out = [r for i in range(0, len(lines), BATCH) for r in analyze_lines(lines[i:i + BATCH])]
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    batch_row = ("rehearse analyze (batches)", len(lines), dt, len(lines) / dt, len(lines) / cpu,
+                 sum(any(f["polarity"] == "concern" for f in r.get("findings", [])) for r in out))
     for label, fn in runs:
         for t_, k_, a_ in items[:200]:
             fn(t_, k_, a_)  # warm caches
@@ -71,6 +80,7 @@ def main() -> int:
             with_concern += bool(fn(text, kind, ar).concerns)
         dt, cpu = time.perf_counter() - t, time.process_time() - c
         rows.append((label, len(items), dt, len(items) / dt, len(items) / cpu, with_concern))
+    rows.append(batch_row)
     print(f"bot.safety available: {safety_available()}" + (f" but failing ({safety_error})" if safety_error else ""))
     print(f"load (import + build): {load:.2f} s")
     print("utt/s (wall) suffers when other processes share the core; utt/s (cpu) is per core-second.")

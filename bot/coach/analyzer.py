@@ -60,6 +60,13 @@ class Analyzer:
         return out
 
     def _context(self, doc: Doc) -> dict:
+        """Sentences, breaks, frames and quotes of a doc (computed once per doc)."""
+        cached = doc.user_data.get("coach_context")
+        if cached is None:
+            cached = doc.user_data["coach_context"] = self._build_context(doc)
+        return cached
+
+    def _build_context(self, doc: Doc) -> dict:
         cues = doc._.coach_cues or {}
         sent_of = [0] * len(doc)
         for i, sent in enumerate(doc.sents):
@@ -272,18 +279,60 @@ class Analyzer:
                     del found[code]
         return doc, found
 
-    def analyze(self, text: str, kind: str = "ask", after_refusal: bool = False,
-                partner_line: str | None = None, suggestions: bool = True, safety: bool = True) -> Analysis:
+    @staticmethod
+    def _check(text: object, kind: object, after_refusal: object) -> None:
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, not {type(text).__name__}")
         check_kind(kind)
         if not isinstance(after_refusal, bool):
             raise TypeError(f"after_refusal must be true or false, not {type(after_refusal).__name__}")
+
+    def analyze(self, text: str, kind: str = "ask", after_refusal: bool = False,
+                partner_line: str | None = None, suggestions: bool = True, safety: bool = True) -> Analysis:
+        self._check(text, kind, after_refusal)
         safety_category = _safety_category(text) if safety else None
         if not text.strip():
             return Analysis([], safety_category)
         clipped = text[:MAX_CHARS]
         doc, found = self.find(clipped, kind, after_refusal, partner_line)
+        return Analysis(self._findings(doc, found, kind, after_refusal, suggestions), safety_category)
+
+    def analyze_batch(self, requests: Sequence[dict[str, Any]], safety: bool = True) -> list[Analysis | Exception]:
+        """Analyze many requests ({text, kind, after_refusal, partner_line}) at once, in order.
+
+        The same results as :meth:`analyze` one by one, faster: the texts go through spaCy with
+        ``pipe`` and the classifier scores every sentence of every text in one call. A request
+        that cannot be analyzed gives its exception in its place; the others still run.
+        """
+        results: list[Analysis | Exception | None] = [None] * len(requests)
+        todo: list[tuple[int, str, str, bool]] = []
+        for n, req in enumerate(requests):
+            try:
+                text, kind = req.get("text"), req.get("kind", "ask")
+                self._check(text, kind, req.get("after_refusal", False))
+                after_refusal = self.after_refusal_for(req.get("after_refusal", False), req.get("partner_line"))
+                if not text.strip():
+                    results[n] = Analysis([], _safety_category(text) if safety else None)
+                    continue
+                todo.append((n, text[:MAX_CHARS], kind, after_refusal))
+            except Exception as exc:  # noqa: BLE001 - reported in the request's place
+                results[n] = exc
+        docs = list(self.pipeline.pipe([t for _, t, _, _ in todo]))
+        units: list[Units | None] = [None] * len(todo)
+        if self.spotter is not None and todo:
+            units = list(self.spotter.score([self.prepare(doc, kind, ar)
+                                             for doc, (_, _, kind, ar) in zip(docs, todo)]))
+        for doc, unit, (n, text, kind, after_refusal) in zip(docs, units, todo):
+            try:
+                _, found = self.find(text, kind, after_refusal, doc=doc, units=unit)
+                findings = self._findings(doc, found, kind, after_refusal, True)
+                results[n] = Analysis(findings, _safety_category(requests[n]["text"]) if safety else None)
+            except Exception as exc:  # noqa: BLE001 - reported in the request's place
+                results[n] = exc
+        return results  # type: ignore[return-value]
+
+    def _findings(self, doc: Doc, found: dict[str, list[Span]], kind: str, after_refusal: bool,
+                  suggestions: bool) -> list[Finding]:
         findings = []
         for code, spans in found.items():
             rule = self.k.codes[code]
@@ -296,7 +345,7 @@ class Analyzer:
                 findings.append(Finding(code, rule.polarity, span.start_char, span.end_char,
                                         rule.explanation(kind), suggestion))
         findings.sort(key=lambda f: (f.start, f.end, f.code))
-        return Analysis(findings, safety_category)
+        return findings
 
 
 _SAFETY = {"detect": None, "tried": False}

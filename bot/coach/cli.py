@@ -48,32 +48,94 @@ def parse_request(line: str) -> dict[str, Any]:
     return {"text": text, "kind": kind, "after_refusal": after_refusal, "partner_line": partner_line}
 
 
-def analyze_stream(lines: Iterable[str], out: TextIO) -> int:
-    """Write one JSON line per input line; return how many lines had errors."""
-    from bot.coach import analyze
+BATCH = 256  # lines analyzed together (one spaCy pipe and one classifier call per batch)
 
-    errors = 0
-    for raw in lines:
+
+def analyze_lines(lines: list[str]) -> list[dict[str, Any]]:
+    """The output object for each input line, in order: the analysis or ``{"error": ...}``."""
+    from bot.coach.analyzer import default_analyzer
+
+    out: list[dict[str, Any] | None] = [None] * len(lines)
+    requests, where = [], []
+    for n, raw in enumerate(lines):
         line = raw.rstrip("\n").rstrip("\r")
         try:
-            request = parse_request(line)
-            result: dict[str, Any] = analyze(**request).to_json()
+            requests.append(parse_request(line))
+            where.append(n)
         except ValueError as exc:
-            result = {"error": str(exc)}
-            errors += 1
-        except Exception as exc:  # noqa: BLE001 - one bad line must never stop the batch
-            result = {"error": f"could not analyze this line: {type(exc).__name__}: {exc}"}
-            errors += 1
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out[n] = {"error": str(exc)}
+    try:
+        results = default_analyzer().analyze_batch(requests)
+    except Exception as exc:  # noqa: BLE001 - a batch that fails is retried line by line
+        results = []
+        for req in requests:
+            try:
+                results.append(default_analyzer().analyze(**req))
+            except Exception as one:  # noqa: BLE001
+                results.append(one)
+        del exc
+    for n, result in zip(where, results):
+        if isinstance(result, ValueError):
+            out[n] = {"error": str(result)}
+        elif isinstance(result, Exception):
+            out[n] = {"error": f"could not analyze this line: {type(result).__name__}: {result}"}
+        else:
+            out[n] = result.to_json()
+    return out  # type: ignore[return-value]
+
+
+def analyze_stream(lines: Iterable[str], out: TextIO) -> int:
+    """Write one JSON line per input line; return how many lines had errors."""
+    errors = 0
+    for batch in _batches(lines):
+        for result in analyze_lines(batch):
+            errors += "error" in result
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()
     return errors
+
+
+def _batches(lines: Iterable[str]) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def read_available_lines(fd: int) -> Iterable[list[str]]:
+    """Lines from a file descriptor in batches of what has arrived (at most BATCH lines each).
+
+    Piped files come in full batches; a client that writes one line and waits for its answer
+    gets it at once, because a batch never waits for more input than has already arrived.
+    """
+    import codecs
+    import os
+
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        pending += decoder.decode(chunk, final=not chunk)
+        if not chunk:
+            if pending:
+                yield from _batches(pending.split("\n"))
+            return
+        *complete, pending = pending.split("\n")
+        if complete:
+            yield from _batches(complete)
 
 
 def analyze_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="rehearse analyze", description=__doc__.split("\n\n")[1])
     parser.parse_args(argv)
-    stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False)
-    analyze_stream(stdin, sys.stdout)
+    for batch in read_available_lines(sys.stdin.fileno()):
+        for result in analyze_lines(batch):
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
     return 0
 
 

@@ -98,11 +98,13 @@ class CoachCues:
                     for trigger, variant in self._by_first_word(pattern):
                         grouped.setdefault(trigger, {}).setdefault(key, []).append(variant)
         self.buckets: dict[tuple[str, str], Matcher] = {}
+        self.reach: dict[tuple[str, str], int] = {}  # the longest pattern of a bucket, in tokens
         for trigger, by_key in grouped.items():
             matcher = Matcher(nlp.vocab, validate=False)
             for key, patterns in by_key.items():
                 matcher.add(key, patterns)
             self.buckets[trigger] = matcher
+            self.reach[trigger] = max(len(p) for patterns in by_key.values() for p in patterns)
         self.always = self.buckets.get(("ANY", ""))
         self.strings = nlp.vocab.strings
 
@@ -144,32 +146,47 @@ class CoachCues:
             return [[{"NORM": w, **extra}] + rest[1:] for w in value["IN"]]
         return [rest]
 
-    def _matchers(self, doc: Doc) -> list[Matcher]:
-        """The buckets this text can trigger: by its words, lemmas and two-word sequences."""
-        keys: set[tuple[str, str]] = set()
+    def _matchers(self, doc: Doc) -> list[tuple[Matcher, list[int], int]]:
+        """The buckets this text can trigger, with where: (matcher, start positions, reach).
+
+        A bucket's patterns all start with its trigger word(s), so its matches can only start
+        where the trigger stands; the matcher runs on a short window there, not the whole text.
+        """
+        where: dict[tuple[str, str], list[int]] = {}
         prev_norm = prev_lemma = None
+        buckets = self.buckets
         for t in doc:
             norm, lemma = t.norm_, t.lemma_
-            keys.add(("NORM", norm))
-            keys.add(("LEMMA", lemma))
+            keys = [("NORM", norm), ("LEMMA", lemma)]
             if prev_norm is not None:
-                keys.add(("NORM NORM", f"{prev_norm} {norm}"))
-                keys.add(("LEMMA NORM", f"{prev_lemma} {norm}"))
+                keys += [("NORM NORM", f"{prev_norm} {norm}"), ("LEMMA NORM", f"{prev_lemma} {norm}")]
+            for n, key in enumerate(keys):
+                if key in buckets:
+                    positions = where.setdefault(key, [])
+                    start = t.i if n < 2 else t.i - 1
+                    if not positions or positions[-1] != start:
+                        positions.append(start)
             prev_norm, prev_lemma = norm, lemma
-        out = [self.buckets[k] for k in keys if k in self.buckets]
+        out = [(buckets[k], positions, self.reach[k]) for k, positions in where.items()]
         if self.always is not None:
-            out.append(self.always)
+            out.append((self.always, [-1], 0))
         return out
 
     def __call__(self, doc: Doc) -> Doc:
         by_key: dict[str, list] = {}
         seen = set()
-        for matcher in self._matchers(doc):
-            for match_id, start, end in matcher(doc):
-                if (match_id, start, end) in seen:
-                    continue
-                seen.add((match_id, start, end))
-                by_key.setdefault(self.strings[match_id], []).append(doc[start:end])
+        n = len(doc)
+        for matcher, positions, reach in self._matchers(doc):
+            for p in positions:
+                if p < 0:  # the bucket without a trigger word runs on the whole text
+                    matches = matcher(doc)
+                else:
+                    matches = [(m, p + s, p + e) for m, s, e in matcher(doc[p:min(n, p + reach)]) if s == 0]
+                for match_id, start, end in matches:
+                    if (match_id, start, end) in seen:
+                        continue
+                    seen.add((match_id, start, end))
+                    by_key.setdefault(self.strings[match_id], []).append(doc[start:end])
         # All matches are kept (sorted); the analyzer joins overlapping ones into one span.
         doc._.coach_cues = {k: sorted(v, key=lambda s: (s.start, s.end)) for k, v in by_key.items()}
         return doc

@@ -61,6 +61,7 @@ class Spotter:
         self.clause_breaks = clause_breaks
         self.codes = [c for c in classifier.codes if c in thresholds]
         self.columns = [classifier.index[c] for c in self.codes]
+        self._limits = np.array([thresholds[c] for c in self.codes])
 
     # ------------------------------------------------------------------ units
     def score(self, items: Sequence[tuple[Doc, Sequence[bool], str, bool]]) -> list[Units]:
@@ -106,12 +107,16 @@ class Spotter:
         out: dict[str, Hit] = {}
         if units.probs is None or not len(units.bounds):
             return out
-        thresholds = thresholds or self.thresholds
-        for j, code in enumerate(self.codes):
-            threshold = thresholds[code]
+        if thresholds is None:
+            limits = self._limits
+        else:
+            limits = np.array([thresholds[c] for c in self.codes])
+        tops = units.probs.max(axis=0)
+        # Only the codes some unit reaches are looked at in detail.
+        for j in np.flatnonzero((tops >= limits) & (tops > 0.0)):
+            code = self.codes[j]
+            threshold = float(limits[j])
             column = units.probs[:, j]
-            if column.max(initial=0.0) < threshold or column.max(initial=0.0) <= 0.0:
-                continue
             stops = blocked.get(code, ())
             best_sent, best_score = -1, -1.0
             msg_ok = True
@@ -171,7 +176,7 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
                 sid = len(bounds)
                 bounds.append((sent.start, sent.end, "sentence"))
                 sentence_of.append(sid)
-            cuts = [t.i for t in sent if t.text in clause_breaks or t.norm_ in clause_breaks]
+            cuts = [t.i for t in sent if t.norm_ in clause_breaks or t.text in clause_breaks]
             if cuts:
                 start = sent.start
                 for cut in [*cuts, sent.end]:
@@ -181,17 +186,19 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
                     start = cut + 1
     cues: list[tuple[str, int, int]] = []
     if cue_tokens:
+        negated = doc._.coach_negated or ()
         for key, spans in (doc._.coach_cues or {}).items():
             token = "__cue_" + key.replace("|", "_") + "__"
-            negated = doc._.coach_negated or ()
             cues.extend((token[:-2] + "_negated__" if (sp.start, sp.end) in negated else token, sp.start, sp.end)
                         for sp in spans if not hidden[sp.start])
+    words_all = [t.text for t in doc]
+    has_alnum = [any(ch.isalnum() for ch in w) for w in words_all]
     texts = []
     for start, end, _ in bounds:
-        words = [doc[i].text for i in range(start, end) if not hidden[i]]
-        if sum(any(ch.isalnum() for ch in w) for w in words) < MIN_WORDS:
+        own = [i for i in range(start, end) if not hidden[i]]
+        if sum(has_alnum[i] for i in own) < MIN_WORDS:
             texts.append(unit_text("", kind, after_refusal, meta))
             continue
         extra = sorted({tok for tok, s, e in cues if start <= s and e <= end})
-        texts.append(unit_text(normaliser(" ".join(words)), kind, after_refusal, meta, extra))
+        texts.append(unit_text(normaliser(" ".join([words_all[i] for i in own])), kind, after_refusal, meta, extra))
     return Units(bounds, sentence_of, hidden=hidden), texts
