@@ -26,7 +26,15 @@ def rasa_environment() -> dict[str, str]:
     """Rasa's environment here: no telemetry or error reports (no network), quieter TensorFlow."""
     import os
 
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        # Rasa 3.6's dependencies warn about their own deprecations on every start; the
+        # person running the product cannot act on them, so keep the log readable.
+        "PYTHONWARNINGS": "ignore::DeprecationWarning,ignore::UserWarning:tensorflow",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
 
 
 def rasa_data_paths(root: Path = PROJECT_ROOT) -> list[str]:
