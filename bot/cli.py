@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rehearse: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module_name, func_name = SUBCOMMANDS[name][0].split(":")
-    if name in {"analyze", "eval", "safety-eval"}:
+    if name in {"analyze", "eval", "safety-eval", "train"}:
         # The coach needs spaCy but not TensorFlow; thinc imports TensorFlow when it can,
         # which costs seconds per call. Batch scoring should start fast.
         sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]

@@ -90,8 +90,22 @@ def train(models_dir: Path | None = None, force: bool = False) -> int:
     return code
 
 
+def train_coach(force: bool = False) -> int:
+    """The coach's own classifier (bot/coach/classifier.py), also only when its data changed."""
+    from bot.coach import classifier
+
+    if not force and not classifier.needs_training():
+        print("==> The coach's classifier is up to date with its training data.")
+        return 0
+    print("==> Training the coach's classifier (a few seconds)")
+    started = time.monotonic()
+    path = classifier.train()
+    print(f"==> Trained in {time.monotonic() - started:.0f} s: {path}")
+    return 0
+
+
 def train_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="rehearse train", description=__doc__)
     parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     args = parser.parse_args(argv)
-    return train(force=args.force)
+    return train_coach(force=args.force) or train(force=args.force)
