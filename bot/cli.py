@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("bot.coach.cli:analyze_main", "score JSON Lines from stdin with the phrasing coach"),
     "eval": ("bot.coach.cli:eval_main", "per-code precision/recall of the coach on a labelled set"),
     "safety-eval": ("bot.safety.cli:eval_main", "catch rate and false alarms of the safety screen"),
+    "check": ("bot.preflight:check_main", "load every data file and report problems clearly"),
     "run": ("bot.launcher:run_main", "start the Rasa, action and web servers (after 'make run' set-up)"),
     "train": ("bot.training:train_main", "train the Rasa model if its data or config changed"),
     "purge": ("bot.storage.cli:purge_main", "delete data older than the retention period"),
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rehearse: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module_name, func_name = SUBCOMMANDS[name][0].split(":")
-    if name in {"analyze", "eval", "safety-eval", "train"}:
+    if name in {"analyze", "eval", "safety-eval", "train", "check"}:
         # The coach needs spaCy but not TensorFlow; thinc imports TensorFlow when it can,
         # which costs seconds per call. Batch scoring should start fast.
         sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]

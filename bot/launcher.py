@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import sys
 import threading
@@ -43,7 +44,7 @@ def write_endpoints(actions_port: int, target: Path) -> Path:
 
 
 def service_environment(rasa_port: int, actions_port: int, web_port: int, run_dir: Path,
-                        public_rasa_url: str | None = None) -> dict[str, str]:
+                        public_rasa_url: str | None = None, rasa_token: str = "") -> dict[str, str]:
     env = rasa_environment()
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
@@ -54,15 +55,22 @@ def service_environment(rasa_port: int, actions_port: int, web_port: int, run_di
         MODEL_PATH=str(model_path()),
         ENDPOINTS_FILE=str(write_endpoints(actions_port, run_dir / "endpoints.yml")),
         PUBLIC_RASA_URL=public_rasa_url or f"http://localhost:{rasa_port}",
+        # Rasa's HTTP API is on only so that readiness can be checked; a fresh token each run.
+        RASA_API_TOKEN=rasa_token,
         PYTHONUNBUFFERED="1",
         SANIC_REGISTER="False",
     )
     return env
 
 
-def health_urls(rasa_port: int, actions_port: int, web_port: int) -> dict[str, str]:
+class ServiceFailed(RuntimeError):
+    """A server started but cannot work (e.g. Rasa could not load its model)."""
+
+
+def health_urls(rasa_port: int, actions_port: int, web_port: int, rasa_token: str) -> dict[str, str]:
+    # /status answers 409 when Rasa is up without a model (it failed to load): not ready, ever.
     return {
-        "rasa": f"http://localhost:{rasa_port}/webhooks/rest/",
+        "rasa": f"http://localhost:{rasa_port}/status?token={rasa_token}",
         "actions": f"http://localhost:{actions_port}/health",
         "web": f"http://localhost:{web_port}/health",
     }
@@ -70,16 +78,22 @@ def health_urls(rasa_port: int, actions_port: int, web_port: int) -> dict[str, s
 
 def wait_until_ready(urls: dict[str, str], timeout: float = 180.0, stop: threading.Event | None = None,
                      alive: Callable[[], bool] = lambda: True) -> bool:
-    """Poll every URL until all answer 200, the timeout passes, or the servers died."""
+    """Poll every URL until all answer 200, the timeout passes, or the servers died.
+
+    Raises ServiceFailed when a server answers 409 (Rasa running without a model).
+    """
     deadline = time.monotonic() + timeout
     pending = dict(urls)
     while pending and time.monotonic() < deadline and not (stop and stop.is_set()) and alive():
         for name, url in list(pending.items()):
             try:
-                if httpx.get(url, timeout=2.0).status_code == 200:
-                    del pending[name]
+                status = httpx.get(url, timeout=2.0).status_code
             except httpx.HTTPError:
-                pass
+                continue
+            if status == 200:
+                del pending[name]
+            elif status == 409:
+                raise ServiceFailed(f"The {name} server started but could not load its model; see the log above.")
         if pending:
             time.sleep(0.5)
     return not pending
@@ -102,7 +116,9 @@ def run_main(argv: list[str]) -> int:
         return 1
 
     run_dir = PROJECT_ROOT / "var" / "run"
-    env = service_environment(args.rasa_port, args.actions_port, args.web_port, run_dir, args.public_rasa_url)
+    token = os.environ.get("RASA_API_TOKEN") or secrets.token_urlsafe(24)
+    env = service_environment(args.rasa_port, args.actions_port, args.web_port, run_dir, args.public_rasa_url,
+                              rasa_token=token)
     manager = Manager()
     for name, command in procfile_commands().items():
         manager.add_process(name, command, env=env, cwd=str(PROJECT_ROOT))
@@ -110,8 +126,14 @@ def run_main(argv: list[str]) -> int:
     stop = threading.Event()
 
     def announce() -> None:
-        urls = health_urls(args.rasa_port, args.actions_port, args.web_port)
-        if wait_until_ready(urls, stop=stop):
+        urls = health_urls(args.rasa_port, args.actions_port, args.web_port, token)
+        try:
+            ready = wait_until_ready(urls, stop=stop)
+        except ServiceFailed as error:
+            print(f"\n{error} Stopping.\n", flush=True)
+            manager.terminate()
+            return
+        if ready:
             banner = f"Ready. Open http://localhost:{args.web_port}/ in your browser (Ctrl-C stops everything)."
             print(f"\n{'=' * len(banner)}\n{banner}\n{'=' * len(banner)}\n", flush=True)
         elif not stop.is_set():

@@ -51,4 +51,5 @@ fi
 say "Applying database migrations"
 .venv/bin/rehearse db upgrade
 
+.venv/bin/rehearse check
 .venv/bin/rehearse train

@@ -7,6 +7,7 @@ process group afterwards.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -37,6 +38,7 @@ class LiveStack:
     actions_port: int = field(default_factory=free_port)
     web_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     log_path: Path | None = None
 
     @property
@@ -59,13 +61,14 @@ class LiveStack:
         self.log_path = self.workdir / "servers.log"
         subprocess.run([str(Path(sys.executable).with_name("rehearse")), "db", "upgrade"], env=env, check=True,
                        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+        env["RASA_API_TOKEN"] = self.rasa_token
         self.process = subprocess.Popen(
             [str(Path(sys.executable).with_name("rehearse")), "run", "--rasa-port", str(self.rasa_port),
              "--actions-port", str(self.actions_port), "--web-port", str(self.web_port)],
             cwd=PROJECT_ROOT, env=env, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        urls = health_urls(self.rasa_port, self.actions_port, self.web_port)
+        urls = health_urls(self.rasa_port, self.actions_port, self.web_port, self.rasa_token)
         if not wait_until_ready(urls, timeout=timeout, alive=lambda: self.process.poll() is None):
             self.stop()
             raise RuntimeError(f"The servers did not start; log:\n{self.log_path.read_text()[-4000:]}")
