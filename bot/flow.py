@@ -47,12 +47,11 @@ def begin(scenario: Scenario, seed: int, tips_enabled: bool = True) -> TurnResul
     }
     from bot import catalog  # local: the catalog loads spaCy data only when a scene starts
 
-    kind_title = _title(catalog.kinds(), scenario.kind).lower()
     persona_info = _find(catalog.personas(), scenario.persona)
     persona_description = persona_info.description if persona_info else ""
     intro = guide.text(
         "intro",
-        kind_title=kind_title,
+        kind_title=guide.kind_phrase(scenario.kind),
         activity=scenario.activity_label,
         name=persona.get("name", "your partner"),
         persona_description=_ensure_period(persona_description),

@@ -51,6 +51,11 @@ def outcome(key: str | None) -> str:
     return _load()["outcomes"].get(key or "", _load()["outcomes"]["ended_by_user"])
 
 
+def kind_phrase(kind: str) -> str:
+    """How the guide names a kind of rehearsal mid-sentence."""
+    return _load().get("kind_phrases", {}).get(kind, kind)
+
+
 def menu_activities(kind: str) -> list[str]:
     """Activity ids offered as quick picks for a rehearsal kind."""
     return list(_load().get("menu_activities", {}).get(kind, []))
