@@ -30,7 +30,8 @@ from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
 # the overlap is wider than any rule's reach, so no cue is lost at a seam.
 CHUNK_CHARS = 100_000
 CHUNK_OVERLAP = 2_000
-_SENTENCE_END = re.compile(r"[.!?\u2026]+")
+# An ellipsis ("I said no... he kept going") trails a thought, it does not end one.
+_SENTENCE_END = re.compile(r"(?!\.\.)[.!?]+|[!?]+[.\u2026]*")
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,17 @@ class _Screen:
                     return True
             return False
 
+        def near_guard(rule: Rule, start: int, end: int) -> bool:
+            lo, hi = max(0, start - rule.near), min(len(toks), end + rule.near)
+            k = toks.sent_start[lo]
+            while k < hi:
+                guards = guards_in(k)
+                for name in rule.unless_near:
+                    if any(lo <= g0 < hi for g0, _ in guards.get(name, ())):
+                        return True
+                k = toks.sent_end[k]
+            return False
+
         candidates: list[tuple[str, str, int, int]] = []
         flags: set[str] = set()
         done: set[str] = set()
@@ -207,6 +219,8 @@ class _Screen:
                     continue
                 done.add(rule.id + rule.label)
                 for start, end in self._rule_spans(rule, parts, vetoed):
+                    if rule.unless_near and near_guard(rule, start, end):
+                        continue
                     if rule.referral:
                         flags.add(rule.label)
                     else:
@@ -217,8 +231,9 @@ class _Screen:
     @staticmethod
     def _rule_spans(rule: Rule, parts, vetoed) -> list[tuple[int, int]]:
         clean = []
-        for key in rule.parts:
-            spans = [s for s in parts.get(key, ()) if not vetoed(rule, *s)]
+        for index, key in enumerate(rule.parts):
+            guarded = rule.guard_parts is None or index in rule.guard_parts
+            spans = [s for s in parts.get(key, ()) if not (guarded and vetoed(rule, *s))]
             if not spans:
                 return []
             clean.append(spans)

@@ -16,7 +16,7 @@ reach from "he" to "force me".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -24,7 +24,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from bot.safety.normalize import fold_accents
 from bot.safety.patterns import PatternError
 
-_MAX_MACRO_DEPTH = 5
+_MAX_MACRO_DEPTH = 8
 
 # Element kinds.
 WORD, LEMMA, REGEX, ANY, PUNCT, ALT, SKIP, GAP, START, END = range(10)
@@ -52,6 +52,9 @@ class Tokens:
     ends: list[int]
     sent_start: list[int]
     sent_end: list[int]
+    # (alternative element, start, limit) -> ends: a macro such as @actor is read once
+    # per position, however many patterns use it.
+    memo: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.norms)
@@ -83,6 +86,15 @@ class Compiler:
         return words
 
     def _element(self, element: str, depth: int) -> Element:
+        # The same text always compiles to the same element, so a macro used by many
+        # patterns is one shared object (and its matches are memoised once per position).
+        cached = self._macro_cache.get(element)
+        if cached is None:
+            cached = self._compile_element(element, depth)
+            self._macro_cache[element] = cached
+        return cached
+
+    def _compile_element(self, element: str, depth: int) -> Element:
         optional = False
         if element.startswith("/") and element.endswith("/?") and len(element) > 3:
             optional, element = True, element[:-1]
@@ -159,32 +171,78 @@ def _test(el: Element, toks: Tokens, i: int) -> bool:  # one-token elements only
     return True  # ANY
 
 
+_ALT_INDEX: dict[int, tuple] = {}
+
+
+def _alt_index(el: Element) -> tuple:
+    """An alternative's branches by the words they can start with, so a position only
+    tries the branches its word can open (a macro such as @actor has dozens)."""
+    entry = _ALT_INDEX.get(id(el))
+    if entry is None or entry[0] is not el:
+        by_word: dict[str, list[Seq]] = {}
+        anywhere: list[Seq] = []
+        for alt in el.data:
+            first = _first_words(alt)
+            if first is None:
+                anywhere.append(alt)
+            else:
+                for word in first:
+                    by_word.setdefault(word, []).append(alt)
+        entry = (el, by_word, tuple(anywhere))
+        _ALT_INDEX[id(el)] = entry
+    return entry
+
+
 def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
     """Every end position at which `seq` matches from `start` without passing `limit`."""
     positions = {start}
+    memo = toks.memo
+    norms, lemmas = toks.norms, toks.lemmas
     for el in seq:
-        nxt: set[int] = set()
         kind = el.kind
-        for p in positions:
-            if kind == ALT:
-                for alt in el.data:
-                    nxt |= match_ends(alt, toks, p, limit)
-            elif kind == SKIP:
-                nxt.update(range(p, min(limit, p + el.data) + 1))
-            elif kind == START:
-                if p < len(toks) and toks.sent_start[p] == p:
-                    nxt.add(p)
-            elif kind == END:
-                if p == limit:
-                    nxt.add(p)
-            elif kind == GAP:
+        if kind == WORD:
+            data = el.data
+            nxt = {p + 1 for p in positions if p < limit and norms[p] in data}
+        elif kind == LEMMA:
+            data = el.data
+            nxt = {p + 1 for p in positions if p < limit and (lemmas[p] in data or norms[p] in data)}
+        elif kind == ALT:
+            nxt = set()
+            for p in positions:
+                key = (id(el), p, limit)
+                found = memo.get(key)
+                if found is None:
+                    found = set()
+                    _, by_word, anywhere = _alt_index(el)
+                    branches = list(anywhere)
+                    if p < limit:
+                        seen = by_word.get(norms[p], ())
+                        branches.extend(seen)
+                        if lemmas[p] != norms[p]:
+                            branches.extend(b for b in by_word.get(lemmas[p], ()) if b not in seen)
+                    for alt in branches:
+                        found |= match_ends(alt, toks, p, limit)
+                    memo[key] = found
+                nxt |= found
+        elif kind == GAP:
+            nxt = set()
+            barrier, width = toks.barrier, el.data
+            for p in positions:
                 nxt.add(p)
                 q = p
-                while q < limit and q - p < el.data and not toks.barrier[q]:
+                while q < limit and q - p < width and not barrier[q]:
                     q += 1
                     nxt.add(q)
-            elif p < limit and _test(el, toks, p):
-                nxt.add(p + 1)
+        elif kind == SKIP:
+            nxt = set()
+            for p in positions:
+                nxt.update(range(p, min(limit, p + el.data) + 1))
+        elif kind == START:
+            nxt = {p for p in positions if p < len(toks) and toks.sent_start[p] == p}
+        elif kind == END:
+            nxt = {p for p in positions if p == limit}
+        else:
+            nxt = {p + 1 for p in positions if p < limit and _test(el, toks, p)}
         if el.optional:
             nxt |= positions
         if not nxt:
@@ -253,7 +311,7 @@ class PatternSet:
 
     def __init__(self) -> None:
         self._patterns: list[tuple[str, Seq, frozenset[str] | None]] = []
-        self._second: list[frozenset[str] | None] = []  # a second required word set
+        self._second: list[tuple[frozenset[str], ...] | None] = []  # the other required word sets
         self._by_anchor: dict[str, list[int]] = {}
         self._always: list[int] = []
 
@@ -262,7 +320,7 @@ class PatternSet:
             index = len(self._patterns)
             self._patterns.append((key, seq, _first_words(seq)))
             sets = _seq_anchor_sets(seq)
-            self._second.append(sets[1] if len(sets) > 1 else None)
+            self._second.append(tuple(sets[1:]) or None)
             if not sets:
                 self._always.append(index)
             else:
@@ -279,7 +337,8 @@ class PatternSet:
             if hits:
                 found.update(hits)
         second = self._second
-        return {i for i in found if second[i] is None or not second[i].isdisjoint(words)}
+        return {i for i in found
+                if second[i] is None or all(not req.isdisjoint(words) for req in second[i])}
 
     def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
         """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""

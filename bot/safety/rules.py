@@ -39,6 +39,13 @@ class Rule:
     referral: bool = False
     window_before: int | None = None  # overrides policy.yml for this rule
     window_after: int | None = None
+    # Which parts (by index) the guards read; None: all. "he's in the next room" is
+    # guarded, the distress beside it ("if he sees this he'll hurt me") is not.
+    guard_parts: tuple[int, ...] | None = None
+    # Guards that veto the whole frame when found anywhere within `near` tokens of it,
+    # in any sentence: "I tapped out. She stopped at once." is a no respected.
+    unless_near: tuple[str, ...] = ()
+    near: int = 12
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,13 @@ def _add_rule(entry: dict, label: str, where: str, cues: PatternSet, compiler: C
         referral=referral,
         window_before=int(entry["window_before"]) if "window_before" in entry else None,
         window_after=int(entry["window_after"]) if "window_after" in entry else None,
+        guard_parts=(tuple(int(i) for i in entry["guard_parts"]) if "guard_parts" in entry else None),
+        unless_near=_as_tuple(entry.get("unless_near"), where),
+        near=int(entry.get("near", 12)),
     )
-    for name in rule.unless_before + rule.unless_after + rule.unless_sentence:
+    if rule.guard_parts is not None and not all(0 <= i < len(parts) for i in rule.guard_parts):
+        raise PatternError(f"{where} rule {rule_id!r}: guard_parts must index its groups")
+    for name in rule.unless_before + rule.unless_after + rule.unless_sentence + rule.unless_near:
         if name not in guards:
             raise PatternError(f"{where} rule {rule_id!r}: unknown guard {name!r}")
     return rule
