@@ -245,6 +245,7 @@ class Analyzer:
             found[code] = sorted(per_sentence.values(), key=lambda s: s.start)
         # The second signal: the classifier's hits, for codes the rules did not find (a rule's
         # span is tighter, so it wins when both found the code).
+        rule_codes = set(found)
         hits, units = self._classifier_hits(doc, units, kind, after_refusal, ctx)
         for code, hit in hits.items():
             if code not in found and not code.startswith("family:"):
@@ -257,10 +258,12 @@ class Analyzer:
                 if code:
                     found[code] = [hit.span]
         if after_refusal:
+            self._accepted_without_turn(doc, found, rule_codes)
             for code, rule in self.k.codes.items():
                 if rule.implied_after_refusal_by and kind in rule.kinds and code not in found:
+                    by = rule.implied_after_refusal_by
                     pressure = [s for c, spans in found.items()
-                                if self.k.codes[c].family == rule.implied_after_refusal_by for s in spans]
+                                if c in by or self.k.codes[c].family in by for s in spans]
                     if pressure:
                         found[code] = [pressure[0]]
         for code in list(found):
@@ -278,6 +281,21 @@ class Analyzer:
                 else:
                     del found[code]
         return doc, found
+
+    def _accepted_without_turn(self, doc: Doc, found: dict[str, list[Span]], rule_codes: set[str]) -> None:
+        """After a no, a message that takes the answer and never turns ("but", "though") is not
+        pressing: the classifier's persistence, learned mostly from messages after a no, is dropped.
+
+        Only the classifier's guess is dropped; a persistence cue or another pressure code keeps it.
+        """
+        if "persistence" not in found or "persistence" in rule_codes or "accepts_answer" not in found:
+            return
+        if any(self.k.codes[c].family == "coercion" for c in found if c != "persistence"):
+            return
+        accepted_end = max(s.end for s in found["accepts_answer"])
+        turns = {w for w in self.k.scope_breaks if w.isalpha()}
+        if not any(t.norm_ in turns for t in doc[accepted_end:]):
+            del found["persistence"]
 
     @staticmethod
     def _check(text: object, kind: object, after_refusal: object) -> None:

@@ -45,7 +45,8 @@ class CodeRule:
     blocks_strengths: bool = False
     priority: int = 100
     combos: tuple[tuple[str, ...], ...] = ()   # cue sets that together, in one sentence, earn the code
-    implied_after_refusal_by: str = ""        # a family whose concerns, after a no, also earn this code
+    # codes (or families) whose concerns, after a no, also earn this code: they press for the same thing
+    implied_after_refusal_by: tuple[str, ...] = ()
 
     def explanation(self, kind: str) -> str:
         return self.explanations.get(kind) or self.explanations["default"]
@@ -143,8 +144,15 @@ def _code_rule(code: str, spec: dict[str, Any]) -> CodeRule:
         requires_absent=tuple(spec.get("requires_absent", ())), suppressed_by=tuple(spec.get("suppressed_by", ())),
         blocks_strengths=bool(spec.get("blocks_strengths")), priority=int(spec.get("priority", 100)),
         combos=tuple(tuple(c) for c in spec.get("combos", ())),
-        implied_after_refusal_by=str(spec.get("implied_after_refusal_by", "")),
+        implied_after_refusal_by=_names(spec.get("implied_after_refusal_by", ())),
     )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A name or a list of names from codes.yml, as a tuple."""
+    if not value:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
 @lru_cache(maxsize=4)
