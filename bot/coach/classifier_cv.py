@@ -97,7 +97,8 @@ def choose_thresholds(scored: list[dict[str, Any]], codes: Sequence[str], famili
     """Per code: the threshold with the best F-beta of rules + classifier, above the precision floor.
 
     The floor is the configured one, or the rules' own precision on these items when that is
-    lower (the classifier is not asked to make the rules more precise than they are). Family
+    lower (the classifier is not asked to make the rules more precise than they are); the
+    classifier's own additions must also reach ``min_added_precision``. Family
     columns are chosen last, on family-level F-beta, once the per-code thresholds are set.
     """
     lowest, highest = float(tuning.get("lowest", 0.15)), float(tuning.get("highest", 0.9))
@@ -109,6 +110,13 @@ def choose_thresholds(scored: list[dict[str, Any]], codes: Sequence[str], famili
         gold = [code in s["gold"] for s in scored]
         rules_p, _, _ = _prf([code in s["rules"] for s in scored], gold)
         preds = {t: [code in s["rules"] or s["scores"].get(code, 0.0) >= t for s in scored] for t in grid}
+        # What the classifier adds on top of the rules must itself be right often enough: weak
+        # rules must not lower the bar for the classifier's own guesses.
+        added_floor = float(spec.get("min_added_precision", 0.0))
+        rule_hits = [code in s["rules"] for s in scored]
+        preds = {t: pred for t, pred in preds.items()
+                 if _prf([p and not r for p, r in zip(pred, rule_hits)], [g for g in gold])[0] >= added_floor
+                 or not any(p and not r for p, r in zip(pred, rule_hits))}
         chosen[code] = _best(gold, preds, beta, min(floor, rules_p), highest)
     for name in family_names:
         family = name[len("family:"):]
