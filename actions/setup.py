@@ -1,6 +1,7 @@
 """Setting up a rehearsal: the welcome and 18+ question, the scenario form, and the start."""
 from __future__ import annotations
 
+import abc
 import json
 import random
 from typing import Any, Dict, List, Text
@@ -68,14 +69,30 @@ class ActionDenyAdult(Action):
         return [SlotSet("practice_locked", True), SlotSet("adult_confirmed", False)]
 
 
-class ActionAskKind(Action):
+class _ActionAskChoice(Action, abc.ABC):
+    """The form's question for one menu slot, with a button per choice from the catalog."""
+
+    slot: Text = ""
+    text_key: Text = ""
+
     def name(self) -> Text:
-        return "action_ask_kind"
+        return f"action_ask_{self.slot}"
+
+    @abc.abstractmethod
+    def choices(self) -> list:
+        """The catalog's options for this slot."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("kind", item.id, item.title) for item in catalog.kinds()]
-        common.send(dispatcher, messages.guide(guide.text("ask_kind"), buttons))
+        buttons = [_choice_button(self.slot, item.id, item.title) for item in self.choices()]
+        common.send(dispatcher, messages.guide(guide.text(self.text_key), buttons))
         return []
+
+
+class ActionAskKind(_ActionAskChoice):
+    slot, text_key = "kind", "ask_kind"
+
+    def choices(self) -> list:
+        return catalog.kinds()
 
 
 class ActionAskActivity(Action):
@@ -90,24 +107,18 @@ class ActionAskActivity(Action):
         return []
 
 
-class ActionAskPersona(Action):
-    def name(self) -> Text:
-        return "action_ask_persona"
+class ActionAskPersona(_ActionAskChoice):
+    slot, text_key = "persona", "ask_persona"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("persona", item.id, item.title) for item in catalog.personas()]
-        common.send(dispatcher, messages.guide(guide.text("ask_persona"), buttons))
-        return []
+    def choices(self) -> list:
+        return catalog.personas()
 
 
-class ActionAskDifficulty(Action):
-    def name(self) -> Text:
-        return "action_ask_difficulty"
+class ActionAskDifficulty(_ActionAskChoice):
+    slot, text_key = "difficulty", "ask_difficulty"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        buttons = [_choice_button("difficulty", item.id, item.title) for item in catalog.difficulties()]
-        common.send(dispatcher, messages.guide(guide.text("ask_difficulty"), buttons))
-        return []
+    def choices(self) -> list:
+        return catalog.difficulties()
 
 
 class ValidateRehearsalForm(FormValidationAction):
