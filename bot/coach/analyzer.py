@@ -89,13 +89,26 @@ class Analyzer:
         doc._.coach_negated = {(sp.start, sp.end) for spans in (doc._.coach_cues or {}).values()
                                for sp in spans if self._negated(sp, ctx)}
         breaks = set(ctx["breaks"])
+        subject_words = self._frame_subject_words()
         for frame in ctx["frames"]:
             sent = doc[frame.start].sent
+            # The frame's subject ("my friend's boyfriend" always says...) is part of the report.
+            i = frame.start - 1
+            while i >= sent.start and (doc[i].norm_ in subject_words or doc[i].lower_ in subject_words):
+                hidden[i] = True
+                i -= 1
             i = frame.start
             while i < sent.end and (i < frame.end or i not in breaks):
                 hidden[i] = True
                 i += 1
         return hidden
+
+    def _frame_subject_words(self) -> set[str]:
+        words = getattr(self, "_subject_words", None)
+        if words is None:
+            words = self._subject_words = {w.lower() for w in self.k.word_sets.get("subjects_other", ())} | {
+                "my", "his", "her", "their", "your", "our", "a", "the", "'s", "'", "s", "friend's", "best", "old"}
+        return words
 
     def prepare(self, doc: Doc, kind: str, after_refusal: bool) -> tuple[Doc, Sequence[bool], str, bool]:
         """What the spotter needs to score this doc (see :meth:`Spotter.score`)."""
@@ -111,8 +124,23 @@ class Analyzer:
         cues = doc._.coach_cues or {}
         blocked = {code: [(e.start, e.end) for e in cues.get(f"{code}|exceptions|1", [])]
                    for code in self.spotter.codes if not code.startswith("family:")}
+        # A code whose every cue here is negated by the speaker ("not everyone likes this") is
+        # not heard by the classifier either: the words it learned from are the ones negated.
+        negated = doc._.coach_negated or set()
+        denied = set()
+        for key, spans in cues.items():
+            code, cue_set, _ = key.split("|")
+            if cue_set == "main" and spans and all((sp.start, sp.end) in negated for sp in spans):
+                denied.add(code)
+        for key, spans in cues.items():
+            code, cue_set, _ = key.split("|")
+            if cue_set == "main" and any((sp.start, sp.end) not in negated for sp in spans):
+                denied.discard(code)
+        ctx["denied"] = denied
         out: dict[str, Hit] = {}
         for code, hit in self.spotter.hits(doc, units, blocked, thresholds).items():
+            if code in denied:
+                continue
             if code.startswith("family:") or self._allowed(code, kind, after_refusal):
                 out[code] = hit
         return out, units
@@ -121,9 +149,11 @@ class Analyzer:
         rule = self.k.codes[code]
         return kind in rule.kinds and not (rule.requires_after_refusal and not after_refusal)
 
-    def _family_code(self, family: str, hit: Hit, units: Units, kind: str, after_refusal: bool) -> str | None:
+    def _family_code(self, family: str, hit: Hit, units: Units, kind: str, after_refusal: bool,
+                     denied: "set[str] | frozenset[str]" = frozenset()) -> str | None:
         """Name a family hit by the family's code that scores highest where the family was heard."""
-        candidates = [c for c, r in self.k.codes.items() if r.family == family and self._allowed(c, kind, after_refusal)]
+        candidates = [c for c, r in self.k.codes.items() if r.family == family and self._allowed(c, kind, after_refusal)
+                      and c not in denied]
         return self.spotter.best_code(units, hit.unit, candidates) if self.spotter else None
 
     def classifier_scores(self, doc: Doc, kind: str, after_refusal: bool) -> dict[str, Any]:
@@ -136,7 +166,8 @@ class Analyzer:
         out: dict[str, Any] = {code: hit.score for code, hit in hits.items()}
         for name, hit in hits.items():
             if name.startswith("family:") and units is not None:
-                out[name + ":code"] = self._family_code(name[len("family:"):], hit, units, kind, after_refusal)
+                out[name + ":code"] = self._family_code(name[len("family:"):], hit, units, kind, after_refusal,
+                                                        ctx.get("denied", frozenset()))
         return out
 
     def _not_own_words(self, span: Span, ctx: dict) -> bool:
@@ -254,7 +285,7 @@ class Analyzer:
             family = name[len("family:"):]
             if name.startswith("family:") and units is not None and not any(
                     self.k.codes[c].family == family for c in found):
-                code = self._family_code(family, hit, units, kind, after_refusal)
+                code = self._family_code(family, hit, units, kind, after_refusal, ctx.get("denied", frozenset()))
                 if code:
                     found[code] = [hit.span]
         if after_refusal:
