@@ -2,7 +2,8 @@
 
 A rewrite keeps the user's words where it can (it strips hedges or apologies, or drops the
 clause that carries the pressure) and falls back to a template filled with the user's own
-activity words. Every rewrite is re-checked by the analyzer before it is offered.
+activity words. A rewrite that keeps the user's words is re-checked by the analyzer before it
+is offered; the templates are checked by the tests.
 """
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ class Rewriter:
         template = self._template(code, kind, activity)
         sent = self._sentence(doc, span)
         candidate = ""
+        drop: list[tuple[int, int]] = []
         if mode == "strip":
             drop = []
             for key, spans in (doc._.coach_cues or {}).items():
@@ -137,7 +139,19 @@ class Rewriter:
                 for s in found.get("specific", []) + found.get("i_statement", []))
             if keeps_wish:
                 candidate = (residue + " " + spec.get("addon", "")).strip()
-        for option in (candidate, template):
-            if option and self._fixes(option, code, kind, after_refusal):
-                return option
+        # The template is the answer whenever the user's own words cannot be kept, so only the
+        # candidate is checked; a pressure cue left in the kept words rejects it without a re-run.
+        if candidate and not self._cue_left(doc, sent, drop, code) and self._fixes(candidate, code, kind, after_refusal):
+            return candidate
         return template
+
+    def _cue_left(self, doc: Doc, sent: Span, drop: list[tuple[int, int]], code: str) -> bool:
+        """True when a cue of ``code`` or of a pressure code stays in the kept words of ``sent``."""
+        for key, spans in (doc._.coach_cues or {}).items():
+            c, cue_set, _ = key.split("|")
+            if cue_set != "main" or (c != code and c not in self.coercion):
+                continue
+            for s in spans:
+                if sent.start <= s.start and s.end <= sent.end and not any(a <= s.start and s.end <= b for a, b in drop):
+                    return True
+        return False
