@@ -123,24 +123,6 @@ def test_screen_returns_both_in_one_pass():
     assert result.hit.category == "minor" and "substance_use" in result.referral_flags
 
 
-def test_screen_is_fast_on_long_and_short_text():
-    """It runs on every turn inside the server: 10k chars well under 200 ms, short text a few ms."""
-    import time
-
-    detect("warm up")
-    alarming = "i said no and he kept going, i want to die lol, he's 16 and my ex is at the door. "
-    # Ordinary text ~40 ms, text dense with cues ~130 ms on the dev machine; bounds leave room.
-    for filler, bound in (("I would like to talk about trying something new, slowly. ", 0.2), (alarming, 0.4)):
-        text = (filler * (10_000 // len(filler) + 1))[:10_000]
-        start = time.perf_counter()
-        detect(text)
-        assert time.perf_counter() - start < bound
-    start = time.perf_counter()
-    for _ in range(20):
-        detect("I'd like to ask you about trying a blindfold next week")
-    assert (time.perf_counter() - start) / 20 < 0.01
-
-
 def test_gap_never_crosses_a_negation():
     assert detect("he did not force me, I wanted it") is None
     assert detect("he forced me") is not None
