@@ -49,12 +49,14 @@ class CoachNormalizer:
         self.known = set(self.norms)
         self.fuzzy: dict[str, set[str]] = {}
         self.fuzzy_min = 5
+        self.folded: dict[str, tuple[str, str]] = {}  # raw norm -> (folded norm, lemma), cached
 
     def set_vocabulary(self, cue_words: Iterable[str]) -> None:
         """Give the normaliser the words the cues listen for, for one-typo correction."""
         words = {w for w in cue_words if len(w) >= self.fuzzy_min and w.isalpha()}
         self.known |= words
         self.fuzzy = _fuzzy_index(words)
+        self.folded.clear()
 
     def fold(self, norm: str) -> str:
         norm = self.norms.get(norm, norm)
@@ -67,14 +69,122 @@ class CoachNormalizer:
         return norm
 
     def __call__(self, doc: Doc) -> Doc:
+        norms, lemmas = [], []
+        folded = self.folded
         for token in doc:
-            norm = self.fold(token.norm_.replace("’", "'"))
-            token.norm_ = norm
-            lemma = self.lemmas.get(norm)
-            if lemma is None:
-                lemma = self.lemmas[norm] = self.table.get(norm, norm) if len(self.lemmas) < 200_000 else norm
+            raw = token.norm_
+            hit = folded.get(raw)
+            if hit is None:
+                norm = self.fold(raw.replace("’", "'"))
+                lemma = self.table.get(norm, norm)
+                hit = (norm, lemma)
+                if len(folded) < 200_000:
+                    folded[raw] = hit
+            norm, lemma = hit
+            if norm != raw:
+                token.norm_ = norm
             token.lemma_ = lemma
+            norms.append(norm)
+            lemmas.append(lemma)
+        # The folded words, for the cue matchers (reading token attributes again costs more).
+        doc.user_data["coach_words"] = (norms, lemmas)
         return doc
+
+
+class _Node:
+    __slots__ = ("norm", "lemma", "ends")
+
+    def __init__(self) -> None:
+        self.norm: dict[str, list["_Node"]] = {}
+        self.lemma: dict[str, list["_Node"]] = {}
+        self.ends: list[str] = []
+
+
+def _words(doc: Doc) -> tuple[list[str], list[str]]:
+    """The folded norms and lemmas of a doc's tokens (set by the normaliser)."""
+    words = doc.user_data.get("coach_words")
+    if words is None or len(words[0]) != len(doc):
+        words = ([t.norm_ for t in doc], [t.lemma_ for t in doc])
+    return words
+
+
+class WordTrie:
+    """The cue patterns that are plain word sequences (one word or word set per token, no gaps).
+
+    Most cues are such sequences. spaCy's Matcher tries every pattern at every token, which
+    costs ~0.1 ms per text for a few hundred patterns; walking a trie of the sequences from each
+    token costs a few dictionary lookups. It finds exactly the matches the Matcher would.
+    """
+
+    def __init__(self) -> None:
+        self.root = _Node()
+        self._children: dict[tuple[int, str, frozenset], _Node] = {}
+
+    @staticmethod
+    def _test(token: dict) -> tuple[str, frozenset] | None:
+        if len(token) != 1:
+            return None
+        attr, value = next(iter(token.items()))
+        if attr not in ("NORM", "LEMMA"):
+            return None
+        if isinstance(value, str):
+            return attr, frozenset([value])
+        if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("IN"), list):
+            if all(isinstance(v, str) for v in value["IN"]):
+                return attr, frozenset(value["IN"])
+        return None
+
+    def add(self, key: str, pattern: list[dict]) -> bool:
+        """Add a plain sequence; False (nothing added) when the pattern needs the Matcher."""
+        tests = [self._test(t) for t in pattern]
+        if not tests or any(t is None for t in tests):
+            return False
+        node = self.root
+        for attr, words in tests:  # type: ignore[misc]
+            ident = (id(node), attr, words)
+            child = self._children.get(ident)
+            if child is None:
+                child = self._children[ident] = _Node()
+                edges = node.norm if attr == "NORM" else node.lemma
+                for w in words:
+                    edges.setdefault(w, []).append(child)
+            node = child
+        if key not in node.ends:
+            node.ends.append(key)
+        return True
+
+    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(key, start, end) of every sequence found in ``doc``."""
+        norms, lemmas = _words(doc)
+        n = len(norms)
+        out = []
+        root = self.root
+        rn, rl = root.norm, root.lemma
+        for start in range(n):
+            live = rn.get(norms[start], [])
+            if lemmas[start] in rl:
+                live = live + rl[lemmas[start]]
+            if not live:
+                continue
+            for node in live:
+                for key in node.ends:
+                    out.append((key, start, start + 1))
+            i = start + 1
+            while live and i < n:
+                norm, lemma = norms[i], lemmas[i]
+                nxt = []
+                for node in live:
+                    nxt.extend(node.norm.get(norm, ()))
+                    if node.lemma:
+                        nxt.extend(node.lemma.get(lemma, ()))
+                i += 1
+                if len(nxt) > 1:
+                    nxt = list({id(x): x for x in nxt}.values())
+                for node in nxt:
+                    for key in node.ends:
+                        out.append((key, start, i))
+                live = nxt
+        return out
 
 
 class CoachCues:
@@ -92,20 +202,31 @@ class CoachCues:
 
     def __init__(self, nlp: Language, knowledge: Knowledge, compiler: CueCompiler):
         grouped: dict[tuple[str, str], dict[str, list]] = {}
+        self.words = WordTrie()
         for key, cues in knowledge.cue_sets().items():
             for cue in cues:
                 for pattern in compiler.compile(cue):
+                    if self.words.add(key, pattern):
+                        continue
                     for trigger, variant in self._by_first_word(pattern):
                         grouped.setdefault(trigger, {}).setdefault(key, []).append(variant)
         self.buckets: dict[tuple[str, str], Matcher] = {}
         self.reach: dict[tuple[str, str], int] = {}  # the longest pattern of a bucket, in tokens
+        # For each bucket, the words each of its patterns cannot match without: a bucket whose
+        # every pattern misses a required word in this text is not run at all (cheap set tests).
+        self.needs: dict[tuple[str, str], frozenset | None] = {}
         for trigger, by_key in grouped.items():
             matcher = Matcher(nlp.vocab, validate=False)
             for key, patterns in by_key.items():
                 matcher.add(key, patterns)
             self.buckets[trigger] = matcher
             self.reach[trigger] = max(len(p) for patterns in by_key.values() for p in patterns)
+            needs = [self._required_words(p) for patterns in by_key.values() for p in patterns]
+            # one required word set per pattern (its smallest); the bucket needs a word of any
+            self.needs[trigger] = None if any(not n for n in needs) else frozenset().union(*(n[0] for n in needs))
         self.always = self.buckets.get(("ANY", ""))
+        # the first words of all buckets: a token that is none of them starts no bucket
+        self.firsts = {k[1].split(" ")[0] for k in self.buckets if k[0] != "ANY"}
         self.strings = nlp.vocab.strings
 
     @staticmethod
@@ -135,6 +256,24 @@ class CoachCues:
         return [(("ANY", ""), pattern)]
 
     @staticmethod
+    def _required_words(pattern: list[dict]) -> tuple[frozenset, ...]:
+        """The word sets of a pattern's required tokens past the first (NORM or LEMMA tests).
+
+        The text must hold a word of every set (as a norm or a lemma) for the pattern to match.
+        """
+        out = []
+        for tok in pattern[1:]:
+            if tok.get("OP") not in (None, "1", "+"):
+                continue
+            for attr in ("NORM", "LEMMA"):
+                value = tok.get(attr)
+                if isinstance(value, str):
+                    out.append(frozenset([value]))
+                elif isinstance(value, dict) and isinstance(value.get("IN"), list) and len(value) == 1:
+                    out.append(frozenset(value["IN"]))
+        return tuple(sorted(set(out), key=len))
+
+    @staticmethod
     def _plain_second(rest: list[dict]) -> list[list[dict]]:
         """Also split the second word when it is a required word-set test (kept in C)."""
         if not rest:
@@ -153,21 +292,27 @@ class CoachCues:
         where the trigger stands; the matcher runs on a short window there, not the whole text.
         """
         where: dict[tuple[str, str], list[int]] = {}
-        prev_norm = prev_lemma = None
+        norms, lemmas = _words(doc)
         buckets = self.buckets
-        for t in doc:
-            norm, lemma = t.norm_, t.lemma_
+        firsts = self.firsts
+        for i, (norm, lemma) in enumerate(zip(norms, lemmas)):
+            if norm not in firsts and lemma not in firsts:
+                continue
             keys = [("NORM", norm), ("LEMMA", lemma)]
-            if prev_norm is not None:
-                keys += [("NORM NORM", f"{prev_norm} {norm}"), ("LEMMA NORM", f"{prev_lemma} {norm}")]
-            for n, key in enumerate(keys):
+            if i + 1 < len(norms):
+                keys += [("NORM NORM", f"{norm} {norms[i + 1]}"), ("LEMMA NORM", f"{lemma} {norms[i + 1]}")]
+            for key in keys:
                 if key in buckets:
                     positions = where.setdefault(key, [])
-                    start = t.i if n < 2 else t.i - 1
-                    if not positions or positions[-1] != start:
-                        positions.append(start)
-            prev_norm, prev_lemma = norm, lemma
-        out = [(buckets[k], positions, self.reach[k]) for k, positions in where.items()]
+                    if not positions or positions[-1] != i:
+                        positions.append(i)
+        words = set(norms) | set(lemmas)
+        out = []
+        for k, positions in where.items():
+            needs = self.needs[k]
+            if needs is not None and needs.isdisjoint(words):
+                continue
+            out.append((buckets[k], positions, self.reach[k]))
         if self.always is not None:
             out.append((self.always, [-1], 0))
         return out
@@ -176,6 +321,8 @@ class CoachCues:
         by_key: dict[str, list] = {}
         seen = set()
         n = len(doc)
+        for key, start, end in self.words.matches(doc):
+            by_key.setdefault(key, []).append(doc[start:end])
         for matcher, positions, reach in self._matchers(doc):
             for p in positions:
                 if p < 0:  # the bucket without a trigger word runs on the whole text
@@ -186,7 +333,10 @@ class CoachCues:
                     if (match_id, start, end) in seen:
                         continue
                     seen.add((match_id, start, end))
-                    by_key.setdefault(self.strings[match_id], []).append(doc[start:end])
+                    key = self.strings[match_id]
+                    spans = by_key.setdefault(key, [])
+                    if not any(sp.start == start and sp.end == end for sp in spans):
+                        spans.append(doc[start:end])
         # All matches are kept (sorted); the analyzer joins overlapping ones into one span.
         doc._.coach_cues = {k: sorted(v, key=lambda s: (s.start, s.end)) for k, v in by_key.items()}
         return doc
