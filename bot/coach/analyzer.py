@@ -75,8 +75,12 @@ class Analyzer:
         breaks = [t.i for t in doc if t.norm_ in self.k.scope_breaks]
         clause_breaks = {t.i for t in doc if t.norm_ in self.k.clause_breaks or t.text in self.k.clause_breaks}
         frames = cues.get("ctx|disowning|0", []) + cues.get("ctx|reporting|0", [])
+        by_code: dict[str, list[tuple[str, str, list[Span]]]] = {}
+        for key, spans in cues.items():
+            code, cue_set, weight = key.split("|")
+            by_code.setdefault(code, []).append((cue_set, weight, spans))
         return {"sent_of": sent_of, "breaks": breaks, "clause_breaks": clause_breaks, "frames": frames,
-                "quotes": self._quoted_ranges(doc.text)}
+                "quotes": self._quoted_ranges(doc.text), "by_code": by_code}
 
     def _hidden(self, doc: Doc, ctx: dict) -> list[bool]:
         """Tokens that are not the speaker's own words: quoted, or in a reporting/disowning frame's reach."""
@@ -120,7 +124,8 @@ class Analyzer:
         if self.spotter is None:
             return {}, None
         if units is None:
-            units = self.spotter.score([(doc, self._hidden(doc, ctx), kind, after_refusal)])[0]
+            units = self.spotter.score([(doc, self._hidden(doc, ctx), kind, after_refusal)],
+                                       lazy=thresholds is None)[0]
         cues = doc._.coach_cues or {}
         blocked = {code: [(e.start, e.end) for e in cues.get(f"{code}|exceptions|1", [])]
                    for code in self.spotter.codes if not code.startswith("family:")}
@@ -197,12 +202,17 @@ class Analyzer:
         return False
 
     # ---------------------------------------------------------------- codes
-    def _spans_for(self, code: str, cues: dict, after_refusal: bool) -> list[tuple[Span, float]]:
+    def _spans_for(self, code: str, cues: dict, after_refusal: bool,
+                   by_code: dict | None = None) -> list[tuple[Span, float]]:
         out: list[tuple[Span, float]] = []
         counted = self.k.codes[code].mode == "count"  # overlapping cues must not count twice
-        for key, spans in cues.items():
-            c, cue_set, weight = key.split("|")
-            if c != code or cue_set not in ("main", "after_refusal"):
+        if by_code is None:
+            by_code = {}
+            for key, spans in cues.items():
+                c, cue_set, weight = key.split("|")
+                by_code.setdefault(c, []).append((cue_set, weight, spans))
+        for cue_set, weight, spans in by_code.get(code, ()):
+            if cue_set not in ("main", "after_refusal"):
                 continue
             if cue_set == "after_refusal" and not after_refusal:
                 continue
@@ -235,7 +245,10 @@ class Analyzer:
         for code, rule in self.k.codes.items():
             if kind not in rule.kinds or (rule.requires_after_refusal and not after_refusal):
                 continue
-            spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal) if not self._not_own_words(s, ctx)]
+            if code not in ctx["by_code"] and code != "specific":
+                continue  # no cue of this code in the text (combos need cues too)
+            spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal, ctx["by_code"])
+                     if not self._not_own_words(s, ctx)]
             for combo in rule.combos:
                 # Every cue set of the combo in one sentence (own words) earns the code.
                 parts = [[s for s in cues.get(f"{code}|{name}|1", []) if not self._not_own_words(s, ctx)]

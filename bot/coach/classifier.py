@@ -63,6 +63,7 @@ class TextNormaliser:
         self.norms = dict(norms)
         self.splits = {w: [norm for _, norm in pieces] for w, pieces in splits.items()}
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._tokens: dict[str, str] = {}
 
     def word(self, raw: str) -> tuple[str, ...]:
         hit = self._cache.get(raw)
@@ -89,6 +90,15 @@ class TextNormaliser:
         if len(self._cache) < 200_000:
             self._cache[raw] = result
         return result
+
+    def token(self, text: str) -> str:
+        """``self(text)`` for one token's text, cached (tokens repeat far more than texts)."""
+        hit = self._tokens.get(text)
+        if hit is None:
+            hit = self(text)
+            if len(self._tokens) < 200_000:
+                self._tokens[text] = hit
+        return hit
 
     def __call__(self, text: str) -> str:
         words: list[str] = []

@@ -1,7 +1,7 @@
 """The coach's output types: a finding (one rubric code on a span) and an analysis."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -21,7 +21,8 @@ class Finding:
     suggestion: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"code": self.code, "polarity": self.polarity, "start": self.start, "end": self.end,
+                "explanation": self.explanation, "suggestion": self.suggestion}
 
 
 @dataclass

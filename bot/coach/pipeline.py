@@ -187,6 +187,58 @@ class WordTrie:
         return out
 
 
+class ActivityFinder:
+    """The activity EntityRuler's matching, done with a word trie (same entities, a fraction of the cost).
+
+    The ruler keeps the patterns and sets the entities; its phrase patterns (on NORM) and its
+    one-word lemma patterns ("blindfolds", "spanked", never shorter than the word) are found
+    here with dictionary lookups; any other token pattern still goes through a spaCy Matcher.
+    """
+
+    def __init__(self, nlp: Language, ruler):
+        self.ruler = ruler
+        self.strings = nlp.vocab.strings
+        self.trie = WordTrie()
+        self.lemma_min: dict[str, list[tuple[str, int]]] = {}
+        self.rest = Matcher(nlp.vocab, validate=False)
+        for key, docs in ruler.phrase_patterns.items():
+            for pdoc in docs:
+                if len(pdoc):
+                    self.trie.add(key, [{"NORM": t.norm_} for t in pdoc])
+        for key, patterns in ruler.token_patterns.items():
+            for pattern in patterns:
+                if len(pattern) == 1 and self._lemma_min(pattern[0]) is not None:
+                    word, n = self._lemma_min(pattern[0])
+                    self.lemma_min.setdefault(word, []).append((key, n))
+                elif not self.trie.add(key, pattern):
+                    self.rest.add(key, [pattern])
+
+    @staticmethod
+    def _lemma_min(token: dict) -> tuple[str, int] | None:
+        length = token.get("LENGTH")
+        if set(token) == {"LEMMA", "LENGTH"} and isinstance(token["LEMMA"], str) and isinstance(length, dict) \
+                and set(length) == {">="} and isinstance(length[">="], int):
+            return token["LEMMA"], length[">="]
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        strings = self.strings
+        found = {(strings[key], s, e) for key, s, e in self.trie.matches(doc)}
+        if self.lemma_min:
+            _, lemmas = _words(doc)
+            for i, lemma in enumerate(lemmas):
+                for key, n in self.lemma_min.get(lemma, ()):
+                    if len(doc[i].text) >= n:
+                        found.add((strings[key], i, i + 1))
+        if len(self.rest):
+            found.update((m, s, e) for m, s, e in self.rest(doc, allow_missing=True) if s != e)
+        if not found and not doc.ents:
+            return doc
+        matches = sorted(found, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+        self.ruler.set_annotations(doc, matches)
+        return doc
+
+
 class CoachCues:
     """Every cue of every code, matched with spaCy Matchers; results go to ``doc._.coach_cues``.
 
@@ -378,6 +430,7 @@ class CoachPipeline:
             "entity_ruler", name="coach_activities",
             config={"phrase_matcher_attr": "NORM", "overwrite_ents": True})
         self.activities.add_patterns(knowledge.activity_patterns(compiler))
+        self.find_activities = ActivityFinder(nlp, self.activities)
         self.cues = CoachCues(nlp, knowledge, compiler)
 
     @staticmethod
@@ -404,14 +457,14 @@ class CoachPipeline:
         doc = self.tokenizer(text)
         doc = self.sentencizer(doc)
         doc = self.normalizer(doc)
-        doc = self.activities(doc)
+        doc = self.find_activities(doc)
         return self.cues(doc)
 
     def pipe(self, texts: Iterable[str]) -> Iterable[Doc]:
         for doc in self.tokenizer.pipe(texts):
             doc = self.sentencizer(doc)
             doc = self.normalizer(doc)
-            doc = self.activities(doc)
+            doc = self.find_activities(doc)
             yield self.cues(doc)
 
 

@@ -62,10 +62,17 @@ class Spotter:
         self.codes = [c for c in classifier.codes if c in thresholds]
         self.columns = [classifier.index[c] for c in self.codes]
         self._limits = np.array([thresholds[c] for c in self.codes])
+        self._fillers: dict[tuple[str, str], bool] = {}
 
     # ------------------------------------------------------------------ units
-    def score(self, items: Sequence[tuple[Doc, Sequence[bool], str, bool]]) -> list[Units]:
-        """Score many docs in one vectoriser call. Items: (doc, hidden tokens, kind, after_refusal)."""
+    def score(self, items: Sequence[tuple[Doc, Sequence[bool], str, bool]], lazy: bool = True) -> list[Units]:
+        """Score many docs in one vectoriser call. Items: (doc, hidden tokens, kind, after_refusal).
+
+        Clauses only choose where a hit sits, never whether there is one, so with ``lazy`` they
+        are scored only for docs whose message or a sentence reaches a threshold (a second,
+        smaller call); the others keep zeros there. Pass ``lazy=False`` to score with other
+        thresholds than the configured ones.
+        """
         all_units: list[Units] = []
         texts: list[str] = []
         meta = self.classifier.meta_tokens
@@ -74,17 +81,32 @@ class Spotter:
                                             self.clause_breaks, meta, self.classifier.cue_tokens)
             all_units.append(units)
             texts.extend(unit_texts)
-        probs = self.classifier.probabilities(texts)[:, self.columns] if texts else np.zeros((0, len(self.codes)))
-        # Units with no own words score nothing.
-        empty = np.array([t.endswith("\t") for t in texts], dtype=bool)
-        if empty.any():
-            probs[empty] = 0.0
+        n = len(texts)
+        probs = np.zeros((n, len(self.codes)))
+        levels = [level for units in all_units for _, _, level in units.bounds]
+        first = [i for i in range(n) if not lazy or levels[i] != "clause"]
+        self._fill(probs, texts, first)
+        if lazy and len(first) < n:
+            later, row = [], 0
+            for units in all_units:
+                k = len(units.bounds)
+                block = probs[row:row + k]
+                if len(block) and ((block.max(axis=0) >= self._limits) & (block.max(axis=0) > 0.0)).any():
+                    later.extend(i for i in range(row, row + k) if levels[i] == "clause")
+                row += k
+            self._fill(probs, texts, later)
         row = 0
         for units in all_units:
             k = len(units.bounds)
             units.probs = probs[row:row + k]
             row += k
         return all_units
+
+    def _fill(self, probs: np.ndarray, texts: list[str], rows: list[int]) -> None:
+        """Probabilities of ``texts[rows]`` into ``probs[rows]``; units with no own words score nothing."""
+        rows = [i for i in rows if not texts[i].endswith("\t")]
+        if rows:
+            probs[rows] = self.classifier.probabilities([texts[i] for i in rows])[:, self.columns]
 
     # ------------------------------------------------------------------ hits
     def _trim(self, doc: Doc, start: int, end: int, hidden: Sequence[bool]) -> Span | None:
@@ -95,8 +117,15 @@ class Spotter:
         return doc[start:end] if end > start else None
 
     def _filler(self, token) -> bool:
-        return (token.is_punct or token.is_space or token.norm_ in self.trim_words
-                or not any(ch.isalnum() for ch in token.text))
+        text = token.text
+        key = (text, token.norm_)
+        hit = self._fillers.get(key)
+        if hit is None:
+            hit = (token.is_punct or token.is_space or token.norm_ in self.trim_words
+                   or not any(ch.isalnum() for ch in text))
+            if len(self._fillers) < 100_000:
+                self._fillers[key] = hit
+        return hit
 
     def hits(self, doc: Doc, units: Units, blocked: dict[str, list[tuple[int, int]]],
              thresholds: dict[str, float] | None = None) -> dict[str, Hit]:
@@ -193,6 +222,9 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
                         for sp in spans if not hidden[sp.start])
     words_all = [t.text for t in doc]
     has_alnum = [any(ch.isalnum() for ch in w) for w in words_all]
+    # Each token normalised once (the normaliser's words never cross a space, so joining the
+    # tokens' normal forms is the same as normalising the joined text).
+    normal = [normaliser.token(w) for w in words_all]
     texts = []
     for start, end, _ in bounds:
         own = [i for i in range(start, end) if not hidden[i]]
@@ -200,5 +232,5 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
             texts.append(unit_text("", kind, after_refusal, meta))
             continue
         extra = sorted({tok for tok, s, e in cues if start <= s and e <= end})
-        texts.append(unit_text(normaliser(" ".join([words_all[i] for i in own])), kind, after_refusal, meta, extra))
+        texts.append(unit_text(" ".join([normal[i] for i in own if normal[i]]), kind, after_refusal, meta, extra))
     return Units(bounds, sentence_of, hidden=hidden), texts
