@@ -38,11 +38,13 @@ class Normalizer:
     """Sets ``token.norm_`` and ``token.lemma_`` for every token of a Doc."""
 
     def __init__(self, lemma_table, spelling: dict[str, str], lemma_overrides: dict[str, str],
-                 extra_words: set[str]):
+                 extra_words: set[str], masked: tuple = ()):
         self._lemmas = lemma_table
         self._spelling = {k.lower(): v.lower() for k, v in spelling.items()}
         self._lemma_overrides = {k.lower(): v.lower() for k, v in lemma_overrides.items()}
         self._known = extra_words
+        # Words typed with a symbol or digit in them ("r*ped", "sa'd"): (regex, word).
+        self._masked = tuple(masked)
 
     def _is_word(self, form: str) -> bool:
         return form in self._known or form in self._lemmas
@@ -74,6 +76,10 @@ class Normalizer:
             return _AFTER_PRONOUN[form]   # "hes" is read as "he" + "s": "he 's"
         if form in self._spelling:
             return self._spelling[form]
+        if self._masked and not form.isalpha():
+            for pattern, word in self._masked:
+                if pattern.fullmatch(form):
+                    return word
         if _RUN.search(form):
             form = self._unstretch(form)
             return self._spelling.get(form, form)

@@ -7,6 +7,7 @@ priority (``policy.yml``). Code here only validates and compiles them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -81,6 +82,8 @@ class RuleSet:
     overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     guard_reach: dict[str, frozenset[str]] = field(default_factory=dict)
     contractions: "ContractionTypos | None" = None
+    # Masked or symbol-spelt words ("r*ped", "sa'd"): (regex, word), tried in order.
+    masked: tuple[tuple["re.Pattern[str]", str], ...] = ()
     referral_messages: dict[str, str] = field(default_factory=dict)
     referral_titles: dict[str, str] = field(default_factory=dict)
 
@@ -229,5 +232,18 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         spelling={str(k): str(v) for k, v in (vocab_data.get("spelling") or {}).items()},
         lemma_overrides={str(k): str(v) for k, v in (vocab_data.get("lemmas") or {}).items()},
         known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
-        guard_reach=reach, contractions=contractions,
+        guard_reach=reach, contractions=contractions, masked=_masked(vocab_data.get("masked_spelling")),
     )
+
+
+def _masked(entries) -> tuple[tuple["re.Pattern[str]", str], ...]:
+    """Compile vocab.yml `masked_spelling`: whole-token regexes read as one word."""
+    out = []
+    for entry in entries or ():
+        if not isinstance(entry, dict) or "pattern" not in entry or "word" not in entry:
+            raise PatternError("vocab.yml masked_spelling: each entry needs `pattern` and `word`")
+        try:
+            out.append((re.compile(str(entry["pattern"])), str(entry["word"]).lower()))
+        except re.error as exc:
+            raise PatternError(f"vocab.yml masked_spelling {entry['pattern']!r}: {exc}") from exc
+    return tuple(out)
