@@ -92,12 +92,17 @@ class CoachNormalizer:
 
 
 class _Node:
-    __slots__ = ("norm", "lemma", "ends")
+    __slots__ = ("norm", "lemma", "cond", "special", "skip", "ends", "closure")
 
     def __init__(self) -> None:
         self.norm: dict[str, list["_Node"]] = {}
         self.lemma: dict[str, list["_Node"]] = {}
+        # a word with a condition (start of sentence, punctuation): (attr, word) -> (punct, sent, child)
+        self.cond: dict[tuple[str, str], list[tuple[bool | None, bool | None, "_Node"]]] = {}
+        self.special: list[tuple[tuple, "_Node"]] = []  # (test, child): word not in a set, any word
+        self.skip: list["_Node"] = []                   # children reached without a token (optional tokens)
         self.ends: list[str] = []
+        self.closure: list["_Node"] | None = None
 
 
 def _words(doc: Doc) -> tuple[list[str], list[str]]:
@@ -109,82 +114,160 @@ def _words(doc: Doc) -> tuple[list[str], list[str]]:
 
 
 class WordTrie:
-    """The cue patterns that are plain word sequences (one word or word set per token, no gaps).
+    """Cue patterns as a trie of token tests, walked from each token of a text.
 
-    Most cues are such sequences. spaCy's Matcher tries every pattern at every token, which
-    costs ~0.1 ms per text for a few hundred patterns; walking a trie of the sequences from each
-    token costs a few dictionary lookups. It finds exactly the matches the Matcher would.
+    spaCy's Matcher tries every pattern at every token, which costs ~0.1 ms per text for a
+    few hundred patterns. Cue patterns use few kinds of token test (a word or word set on the
+    norm or lemma, a word not in a set, an optional in-sentence word for "...", the start of a
+    sentence), so they fit a trie whose plain-word steps are dictionary lookups. It finds
+    exactly the (key, start, end) matches the Matcher would.
     """
 
     def __init__(self) -> None:
         self.root = _Node()
-        self._children: dict[tuple[int, str, frozenset], _Node] = {}
+        self._children: dict[tuple[int, tuple, bool], _Node] = {}
 
     @staticmethod
-    def _test(token: dict) -> tuple[str, frozenset] | None:
-        if len(token) != 1:
+    def _test(token: dict) -> tuple | None:
+        """(attr, words, negated, is_punct, is_sent_start) for a supported token test, else None."""
+        attr = words = None
+        negated = False
+        punct = sent = None
+        for key, value in token.items():
+            if key == "OP":
+                continue
+            if key in ("NORM", "LEMMA") and attr is None:
+                attr = key
+                if isinstance(value, str):
+                    words = frozenset([value])
+                elif isinstance(value, dict) and len(value) == 1 and ("IN" in value or "NOT_IN" in value):
+                    negated = "NOT_IN" in value
+                    listed = value.get("IN", value.get("NOT_IN"))
+                    if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+                        return None
+                    words = frozenset(listed)
+                else:
+                    return None
+            elif key == "IS_PUNCT" and isinstance(value, bool):
+                punct = value
+            elif key == "IS_SENT_START" and isinstance(value, bool):
+                sent = value
+            else:
+                return None
+        if token.get("OP") not in (None, "?"):
             return None
-        attr, value = next(iter(token.items()))
-        if attr not in ("NORM", "LEMMA"):
-            return None
-        if isinstance(value, str):
-            return attr, frozenset([value])
-        if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("IN"), list):
-            if all(isinstance(v, str) for v in value["IN"]):
-                return attr, frozenset(value["IN"])
-        return None
+        return attr, words, negated, punct, sent
 
     def add(self, key: str, pattern: list[dict]) -> bool:
-        """Add a plain sequence; False (nothing added) when the pattern needs the Matcher."""
+        """Add a pattern; False (nothing added) when it needs the Matcher."""
         tests = [self._test(t) for t in pattern]
         if not tests or any(t is None for t in tests):
             return False
+        optional = [t.get("OP") == "?" for t in pattern]
+        if optional[0] or optional[-1]:
+            return False  # the compiler strips these; the Matcher handles any other case
         node = self.root
-        for attr, words in tests:  # type: ignore[misc]
-            ident = (id(node), attr, words)
+        for test, opt in zip(tests, optional):
+            ident = (id(node), test, opt)
             child = self._children.get(ident)
             if child is None:
                 child = self._children[ident] = _Node()
-                edges = node.norm if attr == "NORM" else node.lemma
-                for w in words:
-                    edges.setdefault(w, []).append(child)
+                attr, words, negated, punct, sent = test  # type: ignore[misc]
+                if attr and not negated and punct is None and sent is None:
+                    edges = node.norm if attr == "NORM" else node.lemma
+                    for w in words:
+                        edges.setdefault(w, []).append(child)
+                elif attr and not negated:
+                    for w in words:
+                        node.cond.setdefault((attr, w), []).append((punct, sent, child))
+                else:
+                    node.special.append((test, child))
+                if opt:
+                    node.skip.append(child)
             node = child
         if key not in node.ends:
             node.ends.append(key)
         return True
 
+    def _firsts(self) -> set[str] | None:
+        """The words a match can start with (None: any word can start one)."""
+        firsts = getattr(self, "_first_words", False)
+        if firsts is False:
+            root = self.root
+            firsts = None if root.special or root.skip else (
+                set(root.norm) | set(root.lemma) | {w for _, w in root.cond})
+            self._first_words = firsts
+        return firsts
+
+    @staticmethod
+    def _closure(node: _Node) -> list[_Node]:
+        """The node and every node reached from it by skipping optional tokens."""
+        if node.closure is None:
+            out, stack, seen = [], [node], set()
+            while stack:
+                n = stack.pop()
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
+                out.append(n)
+                stack.extend(n.skip)
+            node.closure = out
+        return node.closure
+
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
-        """(key, start, end) of every sequence found in ``doc``."""
+        """(key, start, end) of every pattern found in ``doc``, each once."""
         norms, lemmas = _words(doc)
         n = len(norms)
-        out = []
+        flags: list[tuple[bool, bool]] | None = None
+        found: dict[tuple[str, int, int], None] = {}
         root = self.root
-        rn, rl = root.norm, root.lemma
+        firsts = self._firsts()
         for start in range(n):
-            live = rn.get(norms[start], [])
-            if lemmas[start] in rl:
-                live = live + rl[lemmas[start]]
-            if not live:
+            if firsts is not None and norms[start] not in firsts and lemmas[start] not in firsts:
                 continue
-            for node in live:
-                for key in node.ends:
-                    out.append((key, start, start + 1))
-            i = start + 1
+            live = [root]
+            i = start
             while live and i < n:
                 norm, lemma = norms[i], lemmas[i]
-                nxt = []
+                nxt: list[_Node] = []
                 for node in live:
                     nxt.extend(node.norm.get(norm, ()))
                     if node.lemma:
                         nxt.extend(node.lemma.get(lemma, ()))
+                    if node.cond:
+                        for key in (("NORM", norm), ("LEMMA", lemma)):
+                            for want_punct, want_sent, child in node.cond.get(key, ()):
+                                if flags is None:
+                                    flags = [(t.is_punct, t.is_sent_start is True) for t in doc]
+                                punct, sent_start = flags[i]
+                                if (want_punct is None or punct == want_punct) and \
+                                        (want_sent is None or sent_start == want_sent):
+                                    nxt.append(child)
+                    if node.special:
+                        if flags is None:
+                            flags = [(t.is_punct, t.is_sent_start is True) for t in doc]
+                        punct, sent_start = flags[i]
+                        for (attr, words, negated, want_punct, want_sent), child in node.special:
+                            if want_punct is not None and punct != want_punct:
+                                continue
+                            if want_sent is not None and sent_start != want_sent:
+                                continue
+                            if words is not None and ((norm if attr == "NORM" else lemma) in words) == negated:
+                                continue
+                            nxt.append(child)
                 i += 1
-                if len(nxt) > 1:
-                    nxt = list({id(x): x for x in nxt}.values())
+                if not nxt:
+                    break
+                live = []
+                seen = set()
                 for node in nxt:
-                    for key in node.ends:
-                        out.append((key, start, i))
-                live = nxt
-        return out
+                    for m in (node.closure or self._closure(node)):
+                        if id(m) not in seen:
+                            seen.add(id(m))
+                            live.append(m)
+                            for key in m.ends:
+                                found[(key, start, i)] = None
+        return list(found)
 
 
 class ActivityFinder:
