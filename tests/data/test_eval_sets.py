@@ -179,32 +179,21 @@ and product commands such as "red".
 """
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-COACH_PATH = ROOT / "data" / "coach" / "dev.jsonl"
-SAFETY_PATH = ROOT / "data" / "safety" / "testset.jsonl"
-RUBRIC_PATH = ROOT.parent / "shared" / "rubric.md"
+from tests.data.labelled_sets import (
+    ALLOWED_KINDS, CATEGORIES, COACH_DEV_PATH, CODES, COERCION, SAFETY_DEV_PATH, check_coach_item,
+    check_code_lists, check_rubric_contract, check_safety_item, check_safety_keys,
+    expected_and_forbidden, hard_negatives, is_safety_label, kinds_of, long_or_other_language,
+    outside_allowed_kinds, positives, read_objects, refusals_forbidding, repeated_texts,
+    silent_items,
+)
 
-CONCERNS = (
-    "guilt_trip", "ultimatum", "minimizing", "persistence", "comparison", "scorekeeping",
-    "demand", "shaming", "vague_request", "heavy_hedging", "mixed_signal",
-    "over_apologizing", "over_justifying",
-)
-STRENGTHS = (
-    "i_statement", "specific", "invites_response", "offers_out", "checks_in", "pacing",
-    "clear_no", "offers_alternative", "validates", "accepts_answer", "names_agreement",
-    "proposes_revisit",
-)
-CODES = frozenset(CONCERNS + STRENGTHS)
-KINDS = ("ask", "refuse", "renegotiate")
-CATEGORIES = frozenset({"abuse", "self_harm", "minor", "danger"})
+COACH_PATH = COACH_DEV_PATH
+SAFETY_PATH = SAFETY_DEV_PATH
 
 MIN_COACH_ITEMS = 450
 MIN_POSITIVES_PER_CODE = 14
@@ -218,74 +207,26 @@ MIN_PER_CATEGORY = 12
 MIN_NEAR_MISSES = 90
 MIN_LONG_OR_MIXED_DISCLOSURES = 8
 
-# Codes that, by the guide above, only make sense in some rehearsal kinds.
-ALLOWED_KINDS = {
-    "names_agreement": {"renegotiate"},
-    "clear_no": {"refuse", "renegotiate"},
-    "mixed_signal": {"refuse", "renegotiate"},
-    "over_justifying": {"refuse", "renegotiate"},
-    "accepts_answer": {"ask", "renegotiate"},
-    "persistence": {"ask", "renegotiate"},
-    "ultimatum": {"ask", "renegotiate"},
-}
-
-
-def _read_jsonl(path: Path) -> list[tuple[int, object]]:
-    assert path.is_file(), f"missing {path}"
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            assert line.strip(), f"{path.name}:{number}: blank line"
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as error:  # pragma: no cover - the assertion reports it
-                pytest.fail(f"{path.name}:{number}: invalid JSON: {error}")
-    return rows
-
-
-def _normalised(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
-
 
 @pytest.fixture(scope="module")
 def coach_rows() -> list[dict]:
-    rows = _read_jsonl(COACH_PATH)
-    for number, row in rows:
-        assert isinstance(row, dict), f"dev.jsonl:{number}: not an object"
-    return [row for _, row in rows]
+    return read_objects(COACH_PATH)
 
 
 @pytest.fixture(scope="module")
 def safety_rows() -> list[dict]:
-    rows = _read_jsonl(SAFETY_PATH)
-    for number, row in rows:
-        assert isinstance(row, dict), f"testset.jsonl:{number}: not an object"
-    return [row for _, row in rows]
+    return read_objects(SAFETY_PATH)
 
 
 # --- coach dev set -------------------------------------------------------------------------
 
 def test_rubric_codes_match_the_public_contract():
-    if not RUBRIC_PATH.is_file():
-        pytest.skip("shared rubric.md not present in this checkout")
-    rubric = RUBRIC_PATH.read_text(encoding="utf-8")
-    rubric_codes = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", rubric, flags=re.M))
-    rubric_codes -= set(KINDS) | CATEGORIES
-    assert rubric_codes == CODES
+    check_rubric_contract()
 
 
 def test_coach_rows_have_the_documented_shape(coach_rows):
-    expected_keys = {"id", "text", "kind", "after_refusal", "codes", "forbidden", "safety", "note"}
     for row in coach_rows:
-        assert set(row) == expected_keys, row.get("id")
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["text"] == row["text"].strip(), row["id"]
-        assert row["kind"] in KINDS, row["id"]
-        assert isinstance(row["after_refusal"], bool), row["id"]
-        assert isinstance(row["codes"], list) and isinstance(row["forbidden"], list), row["id"]
-        assert row["safety"] is None or row["safety"] in CATEGORIES, row["id"]
-        assert isinstance(row["note"], str) and row["note"].strip(), row["id"]
+        check_coach_item(row, noted=True, safety_labels=True)
 
 
 def test_coach_ids_are_unique_and_name_their_kind(coach_rows):
@@ -298,27 +239,19 @@ def test_coach_ids_are_unique_and_name_their_kind(coach_rows):
 
 def test_coach_codes_are_rubric_codes_without_repeats(coach_rows):
     for row in coach_rows:
-        for field in ("codes", "forbidden"):
-            assert set(row[field]) <= CODES, (row["id"], set(row[field]) - CODES)
-            assert len(row[field]) == len(set(row[field])), (row["id"], field)
+        check_code_lists(row)
 
 
 def test_a_code_is_never_both_expected_and_forbidden(coach_rows):
-    for row in coach_rows:
-        assert not set(row["codes"]) & set(row["forbidden"]), row["id"]
+    assert not expected_and_forbidden(coach_rows)
 
 
 def test_every_coach_item_says_something(coach_rows):
-    for row in coach_rows:
-        assert row["codes"] or row["forbidden"], row["id"]
+    assert not silent_items(coach_rows)
 
 
 def test_coach_texts_are_not_duplicated(coach_rows):
-    seen: dict[str, str] = {}
-    for row in coach_rows:
-        key = _normalised(row["text"])
-        assert key not in seen, f"{row['id']} repeats {seen[key]}"
-        seen[key] = row["id"]
+    assert not repeated_texts(coach_rows)
 
 
 def test_coach_set_is_large_enough_and_balanced_across_kinds(coach_rows):
@@ -340,31 +273,27 @@ def test_after_refusal_is_exercised_both_ways(coach_rows):
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_each_code_has_enough_positives_and_hard_negatives(coach_rows, code):
-    positives = sum(code in row["codes"] for row in coach_rows)
-    negatives = sum(code in row["forbidden"] for row in coach_rows)
-    assert positives >= MIN_POSITIVES_PER_CODE, (code, positives)
+    found, negatives = positives(coach_rows, code), hard_negatives(coach_rows, code)
+    assert found >= MIN_POSITIVES_PER_CODE, (code, found)
     assert negatives >= MIN_HARD_NEGATIVES_PER_CODE, (code, negatives)
 
 
 @pytest.mark.parametrize("code", sorted(ALLOWED_KINDS))
 def test_kind_bound_codes_follow_the_guide(coach_rows, code):
-    wrong = [r["id"] for r in coach_rows if code in r["codes"] and r["kind"] not in ALLOWED_KINDS[code]]
+    wrong = outside_allowed_kinds(coach_rows, code)
     assert not wrong, (code, wrong)
 
 
 def test_boundaries_in_refusals_are_marked_as_not_pressure(coach_rows):
-    refusals = [row for row in coach_rows if row["kind"] == "refuse"]
-    assert sum("ultimatum" in row["forbidden"] for row in refusals) >= 4
-    assert sum("persistence" in row["forbidden"] for row in refusals) >= 6
+    assert refusals_forbidding(coach_rows, "ultimatum") >= 4
+    assert refusals_forbidding(coach_rows, "persistence") >= 6
 
 
 def test_every_coercion_code_appears_in_at_least_two_kinds_of_wording(coach_rows):
     # Each pressure code must be seen in asks and in renegotiations (widening a limit by
     # pressure), so an analyzer cannot pass by only watching one rehearsal kind.
-    coercion = ("guilt_trip", "ultimatum", "minimizing", "persistence", "comparison",
-                "scorekeeping", "demand")
-    for code in coercion:
-        kinds = {row["kind"] for row in coach_rows if code in row["codes"]}
+    for code in COERCION:
+        kinds = set(kinds_of(coach_rows, code))
         assert {"ask", "renegotiate"} <= kinds, (code, kinds)
 
 
@@ -377,17 +306,15 @@ def test_safety_labels_in_the_coach_set_are_few(coach_rows):
 
 def test_safety_rows_have_the_documented_shape(safety_rows):
     for row in safety_rows:
-        assert set(row) == {"id", "text", "expected", "note"}, row.get("id")
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["expected"] is None or row["expected"] in CATEGORIES, row["id"]
-        assert isinstance(row["note"], str) and row["note"].strip(), row["id"]
+        check_safety_keys(row, row.get("id"))
+        check_safety_item(row, row["id"], trimmed=False)
+        assert is_safety_label(row["expected"]), row["id"]
 
 
 def test_safety_ids_and_texts_are_unique(safety_rows):
     ids = [row["id"] for row in safety_rows]
     assert len(ids) == len(set(ids))
-    texts = Counter(_normalised(row["text"]) for row in safety_rows)
-    assert not [text for text, n in texts.items() if n > 1]
+    assert not repeated_texts(safety_rows)
 
 
 def test_safety_counts_by_category(safety_rows):
@@ -403,9 +330,7 @@ FOREIGN_MARKERS = {"hola", "quiero", "pero", "necesito", "je", "mais", "bonjour"
 
 
 def _long_or_mixed(text: str) -> bool:
-    words = set(re.findall(r"[\w']+", text.casefold()))
-    non_ascii_letters = any(ch.isalpha() and ord(ch) > 127 for ch in text)
-    return len(text) >= 200 or non_ascii_letters or bool(words & FOREIGN_MARKERS)
+    return long_or_other_language(text, FOREIGN_MARKERS)
 
 
 def test_some_disclosures_hide_in_long_or_mixed_language_text(safety_rows):

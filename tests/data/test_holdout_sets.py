@@ -12,36 +12,21 @@ the safety screen, and say nothing about how well either scores.
 """
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-COACH_PATH = ROOT / "data" / "coach" / "holdout.jsonl"
-SAFETY_PATH = ROOT / "data" / "safety" / "holdout.jsonl"
-COACH_DEV_PATH = ROOT / "data" / "coach" / "dev.jsonl"
-SAFETY_DEV_PATH = ROOT / "data" / "safety" / "testset.jsonl"
-RUBRIC_PATH = ROOT.parent / "shared" / "rubric.md"
+from tests.data.labelled_sets import (
+    ALLOWED_KINDS, CATEGORIES, COACH_DEV_PATH, COACH_DIR, CODES, COERCION, KINDS, SAFETY_DEV_PATH,
+    SAFETY_DIR, check_coach_item, check_code_lists, check_rubric_contract, check_safety_item,
+    check_safety_keys, copies, expected_and_forbidden, hard_negatives, is_safety_label, kinds_of,
+    long_or_other_language, outside_allowed_kinds, positives, read_objects, refusals_expecting,
+    refusals_forbidding, repeated_texts, silent_items, texts_in,
+)
 
-CONCERNS = (
-    "guilt_trip", "ultimatum", "minimizing", "persistence", "comparison", "scorekeeping",
-    "demand", "shaming", "vague_request", "heavy_hedging", "mixed_signal",
-    "over_apologizing", "over_justifying",
-)
-STRENGTHS = (
-    "i_statement", "specific", "invites_response", "offers_out", "checks_in", "pacing",
-    "clear_no", "offers_alternative", "validates", "accepts_answer", "names_agreement",
-    "proposes_revisit",
-)
-CODES = frozenset(CONCERNS + STRENGTHS)
-COERCION = ("guilt_trip", "ultimatum", "minimizing", "persistence", "comparison",
-            "scorekeeping", "demand")
-KINDS = ("ask", "refuse", "renegotiate")
-CATEGORIES = ("abuse", "self_harm", "minor", "danger")
+COACH_PATH = COACH_DIR / "holdout.jsonl"
+SAFETY_PATH = SAFETY_DIR / "holdout.jsonl"
 
 MIN_COACH_ITEMS = 260
 MIN_POSITIVES_PER_CODE = 8
@@ -53,70 +38,26 @@ MIN_DISCLOSURES = 70
 MIN_PER_CATEGORY = {"abuse": 22, "self_harm": 16, "minor": 16, "danger": 16}
 MIN_NEAR_MISSES = 100
 
-# Codes that, by the labelling guide, only make sense in some rehearsal kinds.
-ALLOWED_KINDS = {
-    "names_agreement": {"renegotiate"},
-    "clear_no": {"refuse", "renegotiate"},
-    "mixed_signal": {"refuse", "renegotiate"},
-    "over_justifying": {"refuse", "renegotiate"},
-    "accepts_answer": {"ask", "renegotiate"},
-    "persistence": {"ask", "renegotiate"},
-    "ultimatum": {"ask", "renegotiate"},
-}
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    assert path.is_file(), f"missing {path}"
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            assert line.strip(), f"{path.name}:{number}: blank line"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:  # pragma: no cover - the failure reports it
-                pytest.fail(f"{path.name}:{number}: invalid JSON: {error}")
-            assert isinstance(row, dict), f"{path.name}:{number}: not an object"
-            rows.append(row)
-    return rows
-
-
-def _normalised(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
-
 
 @pytest.fixture(scope="module")
 def coach_rows() -> list[dict]:
-    return _read_jsonl(COACH_PATH)
+    return read_objects(COACH_PATH)
 
 
 @pytest.fixture(scope="module")
 def safety_rows() -> list[dict]:
-    return _read_jsonl(SAFETY_PATH)
+    return read_objects(SAFETY_PATH)
 
 
 # --- coach held-out set --------------------------------------------------------------------
 
 def test_code_list_matches_the_public_rubric():
-    if not RUBRIC_PATH.is_file():
-        pytest.skip("shared rubric.md not present in this checkout")
-    rubric = RUBRIC_PATH.read_text(encoding="utf-8")
-    rubric_codes = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", rubric, flags=re.M))
-    rubric_codes -= set(KINDS) | set(CATEGORIES)
-    assert rubric_codes == CODES
+    check_rubric_contract()
 
 
 def test_coach_rows_have_the_dev_set_shape(coach_rows):
-    expected_keys = {"id", "text", "kind", "after_refusal", "codes", "forbidden", "safety", "note"}
     for row in coach_rows:
-        assert set(row) == expected_keys, row.get("id")
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["text"] == row["text"].strip(), row["id"]
-        assert row["kind"] in KINDS, row["id"]
-        assert isinstance(row["after_refusal"], bool), row["id"]
-        assert isinstance(row["codes"], list) and isinstance(row["forbidden"], list), row["id"]
-        assert row["safety"] is None, row["id"]
-        assert isinstance(row["note"], str) and row["note"].strip(), row["id"]
+        check_coach_item(row, noted=True)
 
 
 def test_coach_ids_are_unique_held_out_and_name_their_kind(coach_rows):
@@ -130,28 +71,19 @@ def test_coach_ids_are_unique_held_out_and_name_their_kind(coach_rows):
 
 def test_coach_codes_are_rubric_codes_without_repeats(coach_rows):
     for row in coach_rows:
-        for field in ("codes", "forbidden"):
-            assert all(isinstance(code, str) for code in row[field]), row["id"]
-            assert set(row[field]) <= CODES, (row["id"], set(row[field]) - CODES)
-            assert len(row[field]) == len(set(row[field])), (row["id"], field)
+        check_code_lists(row)
 
 
 def test_a_code_is_never_both_expected_and_forbidden(coach_rows):
-    for row in coach_rows:
-        assert not set(row["codes"]) & set(row["forbidden"]), row["id"]
+    assert not expected_and_forbidden(coach_rows)
 
 
 def test_every_coach_item_says_something(coach_rows):
-    for row in coach_rows:
-        assert row["codes"] or row["forbidden"], row["id"]
+    assert not silent_items(coach_rows)
 
 
 def test_coach_texts_are_not_duplicated(coach_rows):
-    seen: dict[str, str] = {}
-    for row in coach_rows:
-        key = _normalised(row["text"])
-        assert key not in seen, f"{row['id']} repeats {seen[key]}"
-        seen[key] = row["id"]
+    assert not repeated_texts(coach_rows)
 
 
 def test_coach_set_is_large_enough_and_covers_every_kind(coach_rows):
@@ -163,15 +95,14 @@ def test_coach_set_is_large_enough_and_covers_every_kind(coach_rows):
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_each_code_has_enough_positives_and_hard_negatives(coach_rows, code):
-    positives = sum(code in row["codes"] for row in coach_rows)
-    negatives = sum(code in row["forbidden"] for row in coach_rows)
-    assert positives >= MIN_POSITIVES_PER_CODE, (code, positives)
+    found, negatives = positives(coach_rows, code), hard_negatives(coach_rows, code)
+    assert found >= MIN_POSITIVES_PER_CODE, (code, found)
     assert negatives >= MIN_HARD_NEGATIVES_PER_CODE, (code, negatives)
 
 
 @pytest.mark.parametrize("code", sorted(ALLOWED_KINDS))
 def test_kind_bound_codes_follow_the_guide(coach_rows, code):
-    wrong = [r["id"] for r in coach_rows if code in r["codes"] and r["kind"] not in ALLOWED_KINDS[code]]
+    wrong = outside_allowed_kinds(coach_rows, code)
     assert not wrong, (code, wrong)
 
 
@@ -185,17 +116,16 @@ def test_after_refusal_is_exercised_both_ways(coach_rows):
 
 
 def test_boundaries_in_refusals_are_marked_as_not_pressure(coach_rows):
-    refusals = [row for row in coach_rows if row["kind"] == "refuse"]
-    assert sum("ultimatum" in row["forbidden"] for row in refusals) >= 3
-    assert sum("persistence" in row["forbidden"] for row in refusals) >= 3
+    assert refusals_forbidding(coach_rows, "ultimatum") >= 3
+    assert refusals_forbidding(coach_rows, "persistence") >= 3
     # and no refusal is ever labelled with pressure aimed at getting a yes.
-    pressured = [r["id"] for r in refusals if set(r["codes"]) & {"ultimatum", "persistence"}]
+    pressured = refusals_expecting(coach_rows, {"ultimatum", "persistence"})
     assert not pressured
 
 
 def test_every_coercion_code_appears_in_asks_and_renegotiations(coach_rows):
     for code in COERCION:
-        kinds = {row["kind"] for row in coach_rows if code in row["codes"]}
+        kinds = set(kinds_of(coach_rows, code))
         assert {"ask", "renegotiate"} <= kinds, (code, kinds)
 
 
@@ -212,8 +142,7 @@ def test_coach_set_reads_like_real_typing(coach_rows):
 def test_coach_holdout_does_not_leak_dev_items(coach_rows):
     if not COACH_DEV_PATH.is_file():
         pytest.skip("coach dev set not present")
-    dev = {_normalised(row["text"]) for row in _read_jsonl(COACH_DEV_PATH) if "text" in row}
-    leaked = [row["id"] for row in coach_rows if _normalised(row["text"]) in dev]
+    leaked = copies(coach_rows, texts_in([COACH_DEV_PATH]))
     assert not leaked
 
 
@@ -221,19 +150,15 @@ def test_coach_holdout_does_not_leak_dev_items(coach_rows):
 
 def test_safety_rows_have_the_documented_shape(safety_rows):
     for row in safety_rows:
-        assert set(row) == {"id", "text", "expected", "note"}, row.get("id")
-        assert re.fullmatch(r"h-s-\d{3}", row["id"]), row["id"]
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["text"] == row["text"].strip(), row["id"]
-        assert row["expected"] is None or row["expected"] in CATEGORIES, row["id"]
-        assert isinstance(row["note"], str) and row["note"].strip(), row["id"]
+        check_safety_keys(row, row.get("id"))
+        check_safety_item(row, row["id"], id_pattern=r"h-s-\d{3}")
+        assert is_safety_label(row["expected"]), row["id"]
 
 
 def test_safety_ids_and_texts_are_unique(safety_rows):
     ids = [row["id"] for row in safety_rows]
     assert len(ids) == len(set(ids))
-    texts = Counter(_normalised(row["text"]) for row in safety_rows)
-    assert not [text for text, n in texts.items() if n > 1]
+    assert not repeated_texts(safety_rows)
 
 
 def test_safety_counts_by_category(safety_rows):
@@ -245,11 +170,11 @@ def test_safety_counts_by_category(safety_rows):
     assert counts[None] >= MIN_NEAR_MISSES
 
 
+FOREIGN_MARKERS = {"hola", "quiero", "necesito", "tengo", "mi", "je", "mon", "ich", "bin", "mais"}
+
+
 def _long_or_other_language(text: str) -> bool:
-    non_ascii_letters = any(ch.isalpha() and ord(ch) > 127 for ch in text)
-    words = set(re.findall(r"[\w']+", text.casefold()))
-    foreign = {"hola", "quiero", "necesito", "tengo", "mi", "je", "mon", "ich", "bin", "mais"}
-    return len(text) >= 200 or non_ascii_letters or bool(words & foreign)
+    return long_or_other_language(text, FOREIGN_MARKERS)
 
 
 def test_every_category_hides_in_long_or_other_language_text(safety_rows):
@@ -291,6 +216,5 @@ def test_disclosures_vary_in_form(safety_rows):
 def test_safety_holdout_does_not_leak_dev_items(safety_rows):
     if not SAFETY_DEV_PATH.is_file():
         pytest.skip("safety dev set not present")
-    dev = {_normalised(row["text"]) for row in _read_jsonl(SAFETY_DEV_PATH) if "text" in row}
-    leaked = [row["id"] for row in safety_rows if _normalised(row["text"]) in dev]
+    leaked = copies(safety_rows, texts_in([SAFETY_DEV_PATH]))
     assert not leaked

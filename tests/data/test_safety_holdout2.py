@@ -13,20 +13,19 @@ they say nothing about how well the detector scores.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-HOLDOUT = ROOT / "data" / "safety" / "holdout2.jsonl"
+from tests.data.labelled_sets import (
+    CATEGORIES, COACH_DIR, SAFETY_DIR, check_safety_item, check_safety_keys, data_files,
+    is_safety_label, normalised, raw_corpus, read_jsonl, texts_in,
+)
 
-KEYS = {"id", "text", "expected", "note"}
-CATEGORIES = ("abuse", "self_harm", "minor", "danger")
-ALLOWED = {None, *CATEGORIES}
+HOLDOUT = SAFETY_DIR / "holdout2.jsonl"
+
 MINIMUMS = {"abuse": 30, "self_harm": 25, "minor": 22, "danger": 22, None: 110}
 MIN_TOTAL = 220
 MIN_DISCLOSURES = 100
@@ -40,42 +39,21 @@ ALARMING = re.compile(
 )
 
 
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.findall(r"\w+", text))
-
-
-def _load() -> list[dict]:
-    rows = []
-    for number, line in enumerate(HOLDOUT.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:  # pragma: no cover - message only
-            pytest.fail(f"line {number} is not JSON: {exc}")
-    return rows
-
-
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    assert HOLDOUT.exists(), f"missing {HOLDOUT}"
-    return _load()
+    return [row for _, row in read_jsonl(HOLDOUT, skip_blank=True)]
 
 
 def test_every_line_has_exactly_the_schema(rows):
     for row in rows:
         assert isinstance(row, dict), row
-        assert set(row) == KEYS, (row.get("id"), sorted(set(row) ^ KEYS))
-        assert isinstance(row["id"], str) and re.fullmatch(r"s2-\d{3}", row["id"]), row["id"]
-        assert isinstance(row["text"], str), row["id"]
-        assert row["text"] == row["text"].strip() and row["text"], row["id"]
+        check_safety_keys(row, row.get("id"))
+        check_safety_item(row, row["id"], id_pattern=r"s2-\d{3}", min_note=5)
         assert len(row["text"]) <= 1000, row["id"]
-        assert isinstance(row["note"], str) and len(row["note"].strip()) >= 5, row["id"]
 
 
 def test_labels_are_allowed(rows):
-    bad = [(r["id"], r["expected"]) for r in rows if r["expected"] not in ALLOWED]
+    bad = [(r["id"], r["expected"]) for r in rows if not is_safety_label(r["expected"])]
     assert not bad, bad
 
 
@@ -85,7 +63,7 @@ def test_ids_are_unique(rows):
 
 
 def test_texts_are_unique_after_normalising(rows):
-    counts = Counter(_normalise(r["text"]) for r in rows)
+    counts = Counter(normalised(r["text"]) for r in rows)
     dupes = [t for t, n in counts.items() if n > 1]
     assert not dupes, dupes
 
@@ -126,26 +104,10 @@ def test_disclosures_are_not_all_tidy_sentences(rows):
 
 def _other_texts() -> tuple[set[str], str]:
     """Texts of the other evaluation/training sets, and the raw text of their YAML files."""
-    texts: set[str] = set()
-    raw = []
-    for folder in (ROOT / "data" / "safety", ROOT / "data" / "coach"):
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            if not path.is_file() or path == HOLDOUT:
-                continue
-            content = path.read_text(encoding="utf-8", errors="replace")
-            if path.suffix == ".jsonl":
-                for line in content.splitlines():
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue
-                    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
-                        texts.add(_normalise(obj["text"]))
-            elif path.suffix in {".yml", ".yaml", ".txt", ".md"}:
-                raw.append(_normalise(content))
-    return texts, "\n".join(raw)
+    folders = (SAFETY_DIR, COACH_DIR)
+    texts = set(texts_in(data_files(folders, {".jsonl"}, besides=HOLDOUT), tolerant=True))
+    raw = raw_corpus(data_files(folders, {".yml", ".yaml", ".txt", ".md"}, besides=HOLDOUT))
+    return texts, raw
 
 
 def test_held_out_texts_do_not_leak_into_other_data(rows):
@@ -153,7 +115,7 @@ def test_held_out_texts_do_not_leak_into_other_data(rows):
     other, raw = _other_texts()
     leaked = []
     for r in rows:
-        norm = _normalise(r["text"])
+        norm = normalised(r["text"])
         words = norm.split()
         if len(words) >= 4 and norm in other:
             leaked.append(r["id"])

@@ -21,32 +21,19 @@ learns from it.
 """
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRAIN_DIR = ROOT / "data" / "coach" / "train"
-TRAIN_PATH = TRAIN_DIR / "pressure2.jsonl"
-DEV_PATH = ROOT / "data" / "coach" / "dev.jsonl"
-RUBRIC_PATH = ROOT.parent / "shared" / "rubric.md"
-
-COERCION = ("guilt_trip", "ultimatum", "minimizing", "persistence", "comparison",
-            "scorekeeping", "demand")
-RESPECT_AND_CLARITY = ("shaming", "vague_request", "heavy_hedging", "mixed_signal",
-                       "over_apologizing", "over_justifying")
-STRENGTHS = (
-    "i_statement", "specific", "invites_response", "offers_out", "checks_in", "pacing",
-    "clear_no", "offers_alternative", "validates", "accepts_answer", "names_agreement",
-    "proposes_revisit",
+from tests.data.labelled_sets import (
+    ALLOWED_KINDS, COERCION, CONCERNS, TRAIN_DIR, check_coach_item,
+    check_code_lists, check_rubric_contract, coach_texts_besides, copies, expected_and_forbidden,
+    has_emoji, kinds_of, looks_phone_typed, one_word_variants, openings, outside_allowed_kinds,
+    positives, read_objects, refusals_expecting, refusals_forbidding, repeated_texts, silent_items,
+    wordless_texts,
 )
-CONCERNS = COERCION + RESPECT_AND_CLARITY
-CODES = frozenset(CONCERNS + STRENGTHS)
-KINDS = ("ask", "refuse", "renegotiate")
+
+TRAIN_PATH = TRAIN_DIR / "pressure2.jsonl"
 
 # The codes this corpus exists for, each with at least this many positives.
 FOCUS = COERCION + ("shaming", "vague_request")
@@ -58,36 +45,6 @@ MIN_HARD_NEGATIVES_PER_FOCUS_CODE = 10
 MIN_PER_KIND = {"ask": 300, "refuse": 80, "renegotiate": 120}
 MAX_SHARED_OPENING = 3
 
-ALLOWED_KINDS = {
-    "names_agreement": {"renegotiate"},
-    "clear_no": {"refuse", "renegotiate"},
-    "mixed_signal": {"refuse", "renegotiate"},
-    "over_justifying": {"refuse", "renegotiate"},
-    "accepts_answer": {"ask", "renegotiate"},
-    "persistence": {"ask", "renegotiate"},
-    "ultimatum": {"ask", "renegotiate"},
-}
-
-
-def _normalised(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
-
-
-def _read(path: Path) -> list[dict]:
-    assert path.is_file(), f"missing {path}"
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            assert line.strip(), f"{path.name}:{number}: blank line"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:  # pragma: no cover - the assertion reports it
-                pytest.fail(f"{path.name}:{number}: invalid JSON: {error}")
-            assert isinstance(row, dict), f"{path.name}:{number}: not an object"
-            rows.append(row)
-    return rows
-
 
 def _is_hard_negative(row: dict) -> bool:
     return bool(row["forbidden"]) and not set(row["codes"]) & set(CONCERNS)
@@ -95,28 +52,16 @@ def _is_hard_negative(row: dict) -> bool:
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return _read(TRAIN_PATH)
+    return read_objects(TRAIN_PATH)
 
 
 def test_rubric_still_defines_exactly_these_codes():
-    if not RUBRIC_PATH.is_file():
-        pytest.skip("shared rubric.md not present in this checkout")
-    rubric = RUBRIC_PATH.read_text(encoding="utf-8")
-    found = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", rubric, flags=re.M))
-    found -= set(KINDS) | {"abuse", "self_harm", "minor", "danger"}
-    assert found == CODES
+    check_rubric_contract()
 
 
 def test_rows_have_the_documented_shape(rows):
-    keys = {"id", "text", "kind", "after_refusal", "codes", "forbidden", "safety"}
     for row in rows:
-        assert set(row) == keys, row.get("id")
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["text"] == row["text"].strip(), row["id"]
-        assert row["kind"] in KINDS, row["id"]
-        assert isinstance(row["after_refusal"], bool), row["id"]
-        assert isinstance(row["codes"], list) and isinstance(row["forbidden"], list), row["id"]
-        assert row["safety"] is None, row["id"]
+        check_coach_item(row)
 
 
 def test_ids_are_unique_and_numbered_in_order(rows):
@@ -126,39 +71,24 @@ def test_ids_are_unique_and_numbered_in_order(rows):
 
 def test_codes_are_rubric_codes_without_repeats(rows):
     for row in rows:
-        for field in ("codes", "forbidden"):
-            assert set(row[field]) <= CODES, (row["id"], set(row[field]) - CODES)
-            assert len(row[field]) == len(set(row[field])), (row["id"], field)
+        check_code_lists(row)
 
 
 def test_a_code_is_never_both_expected_and_forbidden(rows):
-    for row in rows:
-        assert not set(row["codes"]) & set(row["forbidden"]), row["id"]
+    assert not expected_and_forbidden(rows)
 
 
 def test_every_item_teaches_something(rows):
-    for row in rows:
-        assert row["codes"] or row["forbidden"], row["id"]
+    assert not silent_items(rows)
 
 
 def test_texts_are_unique(rows):
-    seen: dict[str, str] = {}
-    for row in rows:
-        key = _normalised(row["text"])
-        assert key, row["id"]
-        assert key not in seen, f"{row['id']} repeats {seen[key]}"
-        seen[key] = row["id"]
+    assert not wordless_texts(rows)
+    assert not repeated_texts(rows)
 
 
 def test_no_text_is_copied_from_the_dev_set_or_other_training_files(rows):
-    others = {}
-    for path in [DEV_PATH, *sorted(TRAIN_DIR.glob("*.jsonl"))]:
-        if path == TRAIN_PATH:
-            continue
-        for row in _read(path):
-            others[_normalised(row["text"])] = f"{path.name}:{row.get('id')}"
-    copied = [(row["id"], others[_normalised(row["text"])]) for row in rows
-              if _normalised(row["text"]) in others]
+    copied = copies(rows, coach_texts_besides(TRAIN_PATH))
     assert not copied
 
 
@@ -171,7 +101,7 @@ def test_corpus_is_large_and_covers_every_kind(rows):
 
 @pytest.mark.parametrize("code", FOCUS)
 def test_each_focus_code_has_many_positives(rows, code):
-    assert sum(code in row["codes"] for row in rows) >= MIN_FOCUS_POSITIVES
+    assert positives(rows, code) >= MIN_FOCUS_POSITIVES
 
 
 def test_hard_negatives_are_plentiful(rows):
@@ -186,24 +116,22 @@ def test_each_focus_code_is_contrasted_by_clean_hard_negatives(rows, code):
 
 @pytest.mark.parametrize("code", sorted(ALLOWED_KINDS))
 def test_kind_bound_codes_follow_the_guide(rows, code):
-    wrong = [r["id"] for r in rows if code in r["codes"] and r["kind"] not in ALLOWED_KINDS[code]]
+    wrong = outside_allowed_kinds(rows, code)
     assert not wrong, (code, wrong)
 
 
 def test_refusals_never_carry_trade_or_comparison_pressure(rows):
-    for row in rows:
-        if row["kind"] == "refuse":
-            assert not {"scorekeeping", "comparison"} & set(row["codes"]), row["id"]
+    assert not refusals_expecting(rows, {"scorekeeping", "comparison"})
 
 
 def test_pressure_is_taught_in_asks_and_in_renegotiations(rows):
     for code in COERCION:
-        kinds = Counter(row["kind"] for row in rows if code in row["codes"])
+        kinds = kinds_of(rows, code)
         assert kinds["ask"] >= 15 and kinds["renegotiate"] >= 5, (code, kinds)
 
 
 def test_shaming_is_taught_inside_refusals_too(rows):
-    assert sum("shaming" in r["codes"] for r in rows if r["kind"] == "refuse") >= 20
+    assert len(refusals_expecting(rows, {"shaming"})) >= 20
 
 
 def test_known_false_alarms_each_have_their_contrast(rows):
@@ -229,23 +157,14 @@ def test_known_false_alarms_each_have_their_contrast(rows):
     assert count(lambda r, c, f: "proposes_revisit" in c and "checks_in" in f) >= 8
     # boundaries inside refusals are not ultimatums, persistence or demands
     for code in ("ultimatum", "persistence", "demand"):
-        assert count(lambda r, c, f: r["kind"] == "refuse" and code in f) >= 10, code
+        assert refusals_forbidding(rows, code) >= 10, code
 
 
 def test_texts_are_varied_not_templated(rows):
     # A template loop that swaps one word teaches the template, not the pressure. One- to
     # three-word nudges ("pls", "now.", "so?") are exempt: they differ in every word they have.
-    variants: dict[tuple[str, ...], str] = {}
-    for row in rows:
-        words = _normalised(row["text"]).split()
-        if len(words) < 4:
-            continue
-        for i in range(len(words)):
-            key = tuple(words[:i] + ["*"] + words[i + 1:])
-            assert key not in variants, f"{row['id']} is a one-word variant of {variants[key]}"
-            variants[key] = row["id"]
-    openings = Counter(" ".join(_normalised(row["text"]).split()[:8]) for row in rows)
-    common = [(opening, n) for opening, n in openings.items() if n > MAX_SHARED_OPENING]
+    assert not one_word_variants(rows, min_words=4)
+    common = [(opening, n) for opening, n in openings(rows, 8).items() if n > MAX_SHARED_OPENING]
     assert not common, common
 
 
@@ -259,8 +178,5 @@ def test_registers_the_first_corpus_lacked_are_present(rows):
 
 
 def test_at_least_half_look_like_phone_typing(rows):
-    def phone_like(text: str) -> bool:
-        return (text[:1].islower() or text[-1].isalnum()
-                or any(ord(ch) > 0x2600 for ch in text))
-    assert sum(phone_like(row["text"]) for row in rows) >= len(rows) // 2
-    assert sum(any(ord(ch) > 0x2600 for ch in row["text"]) for row in rows) >= 60
+    assert sum(looks_phone_typed(row["text"]) for row in rows) >= len(rows) // 2
+    assert sum(has_emoji(row["text"]) for row in rows) >= 60

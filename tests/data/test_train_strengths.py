@@ -14,96 +14,42 @@ learns from it.
 """
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-TRAIN_PATH = ROOT / "data" / "coach" / "train" / "strengths.jsonl"
-DEV_PATH = ROOT / "data" / "coach" / "dev.jsonl"
-RUBRIC_PATH = ROOT.parent / "shared" / "rubric.md"
+from tests.data.labelled_sets import (
+    ALLOWED_KINDS, COACH_DEV_PATH, CONCERNS, STRENGTHS, TRAIN_DIR, check_coach_item,
+    check_code_lists, check_rubric_contract, copies, expected_and_forbidden, hard_negatives,
+    normalised, openings, outside_allowed_kinds, positives, read_objects, repeated_texts,
+    silent_items, texts_in, wordless_texts,
+)
 
-CONCERNS = (
-    "guilt_trip", "ultimatum", "minimizing", "persistence", "comparison", "scorekeeping",
-    "demand", "shaming", "vague_request", "heavy_hedging", "mixed_signal",
-    "over_apologizing", "over_justifying",
-)
-STRENGTHS = (
-    "i_statement", "specific", "invites_response", "offers_out", "checks_in", "pacing",
-    "clear_no", "offers_alternative", "validates", "accepts_answer", "names_agreement",
-    "proposes_revisit",
-)
-CODES = frozenset(CONCERNS + STRENGTHS)
-KINDS = ("ask", "refuse", "renegotiate")
-KEYS = {"id", "text", "kind", "after_refusal", "codes", "forbidden", "safety"}
+TRAIN_PATH = TRAIN_DIR / "strengths.jsonl"
+DEV_PATH = COACH_DEV_PATH
 
 MIN_ITEMS = 900
 MIN_POSITIVES_PER_STRENGTH = 60
 MIN_HARD_NEGATIVES_PER_STRENGTH = 25
 KIND_SHARE = {"ask": 0.40, "refuse": 0.30, "renegotiate": 0.30}
 KIND_SHARE_TOLERANCE = 0.06
-MIN_EACH_WAY = 10
-MAX_DEV_OVERLAP = 0.7  # word-set Jaccard similarity to any dev text  # after_refusal true and false, for the codes that depend on it
-
-# Codes that, by the labelling guide, only make sense in some rehearsal kinds.
-ALLOWED_KINDS = {
-    "names_agreement": {"renegotiate"},
-    "clear_no": {"refuse", "renegotiate"},
-    "mixed_signal": {"refuse", "renegotiate"},
-    "over_justifying": {"refuse", "renegotiate"},
-    "accepts_answer": {"ask", "renegotiate"},
-    "persistence": {"ask", "renegotiate"},
-    "ultimatum": {"ask", "renegotiate"},
-}
-
-
-def _normalised(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    assert path.is_file(), f"missing {path}"
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            assert line.strip(), f"{path.name}:{number}: blank line"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:  # pragma: no cover - the failure reports it
-                pytest.fail(f"{path.name}:{number}: invalid JSON: {error}")
-            assert isinstance(row, dict), f"{path.name}:{number}: not an object"
-            rows.append(row)
-    return rows
+MIN_EACH_WAY = 10  # after_refusal true and false, for the codes that depend on it
+MAX_DEV_OVERLAP = 0.7  # word-set Jaccard similarity to any dev text
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return _read_jsonl(TRAIN_PATH)
+    return read_objects(TRAIN_PATH)
 
 
 def test_rubric_codes_match_the_public_contract():
-    if not RUBRIC_PATH.is_file():
-        pytest.skip("shared rubric.md not present in this checkout")
-    rubric = RUBRIC_PATH.read_text(encoding="utf-8")
-    rubric_codes = set(re.findall(r"^\|\s*`([a-z_]+)`\s*\|", rubric, flags=re.M))
-    rubric_codes -= set(KINDS) | {"abuse", "self_harm", "minor", "danger"}
-    assert rubric_codes == CODES
+    check_rubric_contract()
 
 
 def test_rows_have_the_documented_shape(rows):
     for row in rows:
-        assert set(row) == KEYS, (row.get("id"), set(row) ^ KEYS)
-        assert isinstance(row["text"], str) and row["text"].strip(), row["id"]
-        assert row["text"] == row["text"].strip(), row["id"]
-        assert row["kind"] in KINDS, row["id"]
-        assert isinstance(row["after_refusal"], bool), row["id"]
-        assert isinstance(row["codes"], list) and isinstance(row["forbidden"], list), row["id"]
-        assert row["safety"] is None, row["id"]
+        check_coach_item(row)
 
 
 def test_ids_are_unique_and_numbered(rows):
@@ -114,26 +60,21 @@ def test_ids_are_unique_and_numbered(rows):
 
 
 def test_texts_are_unique(rows):
-    seen: dict[str, str] = {}
-    for row in rows:
-        key = _normalised(row["text"])
-        assert key, row["id"]
-        assert key not in seen, f"{row['id']} repeats {seen[key]}"
-        seen[key] = row["id"]
+    assert not wordless_texts(rows)
+    assert not repeated_texts(rows)
 
 
 def test_no_text_is_taken_from_the_dev_set(rows):
-    dev = {_normalised(row["text"]) for row in _read_jsonl(DEV_PATH)}
-    copied = [row["id"] for row in rows if _normalised(row["text"]) in dev]
+    copied = copies(rows, texts_in([DEV_PATH]))
     assert not copied, copied
 
 
 def test_no_text_is_a_light_rewording_of_a_dev_sentence(rows):
     # Swapping a word or two of a dev sentence would still leak the dev set into training.
     def words(text: str) -> frozenset[str]:
-        return frozenset(_normalised(text).split())
+        return frozenset(normalised(text).split())
 
-    dev = [words(row["text"]) for row in _read_jsonl(DEV_PATH)]
+    dev = [words(row["text"]) for row in read_objects(DEV_PATH)]
     close = []
     for row in rows:
         mine = words(row["text"])
@@ -147,24 +88,20 @@ def test_no_text_is_a_light_rewording_of_a_dev_sentence(rows):
 
 def test_only_rubric_codes_without_repeats(rows):
     for row in rows:
-        for field in ("codes", "forbidden"):
-            assert set(row[field]) <= CODES, (row["id"], set(row[field]) - CODES)
-            assert len(row[field]) == len(set(row[field])), (row["id"], field)
+        check_code_lists(row)
 
 
 def test_a_code_is_never_both_expected_and_forbidden(rows):
-    for row in rows:
-        assert not set(row["codes"]) & set(row["forbidden"]), row["id"]
+    assert not expected_and_forbidden(rows)
 
 
 def test_every_item_says_something(rows):
-    for row in rows:
-        assert row["codes"] or row["forbidden"], row["id"]
+    assert not silent_items(rows)
 
 
 @pytest.mark.parametrize("code", sorted(ALLOWED_KINDS))
 def test_kind_bound_codes_follow_the_guide(rows, code):
-    wrong = [r["id"] for r in rows if code in r["codes"] and r["kind"] not in ALLOWED_KINDS[code]]
+    wrong = outside_allowed_kinds(rows, code)
     assert not wrong, (code, wrong)
 
 
@@ -177,9 +114,8 @@ def test_corpus_is_large_and_balanced_across_kinds(rows):
 
 @pytest.mark.parametrize("code", STRENGTHS)
 def test_each_strength_has_enough_positives_and_hard_negatives(rows, code):
-    positives = sum(code in row["codes"] for row in rows)
-    negatives = sum(code in row["forbidden"] for row in rows)
-    assert positives >= MIN_POSITIVES_PER_STRENGTH, (code, positives)
+    found, negatives = positives(rows, code), hard_negatives(rows, code)
+    assert found >= MIN_POSITIVES_PER_STRENGTH, (code, found)
     assert negatives >= MIN_HARD_NEGATIVES_PER_STRENGTH, (code, negatives)
 
 
@@ -201,8 +137,8 @@ def test_strengths_are_mixed_in_whole_messages(rows):
 def test_wording_is_varied_not_templated(rows):
     # A template loop that only swaps the activity word leaves many texts sharing the same
     # opening; hand-written items rarely share their first six words.
-    openings = Counter(" ".join(_normalised(row["text"]).split()[:6]) for row in rows)
-    assert openings.most_common(1)[0][1] <= 5, openings.most_common(3)
+    starts = openings(rows, 6)
+    assert starts.most_common(1)[0][1] <= 5, starts.most_common(3)
     casual = [row for row in rows if row["text"] == row["text"].lower()]
     assert len(casual) >= len(rows) // 6, len(casual)
 
