@@ -295,6 +295,71 @@ class CoachClassifier:
         self._f_idf = np.asarray(v.idf_, dtype=np.float64)
         self._f_sublinear = bool(v.sublinear_tf)
         self._f_analyzer = v.analyzer
+        self._f_words: dict[str, tuple[int | None, list[tuple[int, int]]]] = {}
+        self._f_space = self._f_vocab.get("# ")
+
+    def _slow_counts(self, unit: str) -> dict[int, int]:
+        vocab = self._f_vocab
+        counts: dict[int, int] = {}
+        for feature, c in self._f_analyzer.counts(unit).items():
+            j = vocab.get(feature)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + c
+        return counts
+
+    def _indexed_counts(self, unit: str) -> dict[int, int]:
+        """Feature index -> count for one unit, the same as ``Features.counts`` looked up in the vocabulary.
+
+        Faster: per-word lookups are cached, and an n-gram is only looked up when its
+        (n-1)-grams are in the vocabulary (min_df keeps no n-gram whose parts it dropped).
+        """
+        vocab = self._f_vocab
+        words_cache = self._f_words
+        meta, _, text = unit.partition("\t")
+        counts: dict[int, int] = {}
+        for g in meta.split():
+            j = vocab.get(g)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        words = text.split()
+        hi = self._f_analyzer.word_ngrams[1]
+        known: list[bool] = []
+        for w in words:
+            hit = words_cache.get(w)
+            if hit is None:
+                chars = Counter(w)
+                hit = (vocab.get(w), [(vocab[k], c) for k, c in (("#" + ch, c) for ch, c in chars.items()) if k in vocab])
+                if len(words_cache) < 200_000:
+                    words_cache[w] = hit
+            j, chars = hit
+            known.append(j is not None)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+            for jc, c in chars:
+                counts[jc] = counts.get(jc, 0) + c
+        if words and self._f_space is not None:
+            counts[self._f_space] = counts.get(self._f_space, 0) + 2 * len(words)
+        n = len(words)
+        if hi >= 2:
+            bigram_ok = [False] * n
+            for i in range(n - 1):
+                if known[i] and known[i + 1]:
+                    j = vocab.get(words[i] + " " + words[i + 1])
+                    if j is not None:
+                        bigram_ok[i] = True
+                        counts[j] = counts.get(j, 0) + 1
+            if hi >= 3:
+                for i in range(n - 2):
+                    if bigram_ok[i] and bigram_ok[i + 1]:
+                        j = vocab.get(words[i] + " " + words[i + 1] + " " + words[i + 2])
+                        if j is not None:
+                            counts[j] = counts.get(j, 0) + 1
+            for size in range(4, hi + 1):  # longer n-grams than trigrams: plain lookups
+                for i in range(n - size + 1):
+                    j = vocab.get(" ".join(words[i:i + size]))
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+        return counts
 
     def probabilities(self, units: Sequence[str]) -> np.ndarray:
         """Probabilities (units x codes) for already-built unit texts (see :func:`unit_text`).
@@ -310,12 +375,9 @@ class CoachClassifier:
         rows: list[int] = []
         cols: list[int] = []
         tfs: list[float] = []
+        fast = analyzer.char_ngrams == (1, 1) and analyzer.word_ngrams[0] == 1
         for r, unit in enumerate(units):
-            counts: dict[int, int] = {}
-            for feature, c in analyzer.counts(unit).items():
-                j = vocab.get(feature)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + c
+            counts = self._indexed_counts(unit) if fast else self._slow_counts(unit)
             rows.extend([r] * len(counts))
             cols.extend(counts)
             tfs.extend(counts.values())
