@@ -384,23 +384,49 @@ class Analyzer:
         if self.spotter is not None and todo:
             units = list(self.spotter.score([self.prepare(doc, kind, ar)
                                              for doc, (_, _, kind, ar) in zip(docs, todo)]))
+        # First every text's findings, then the rewrites: the rewrites in the users' own words of
+        # the whole batch are checked together (one spaCy pipe, one classifier call).
+        found_all: list[tuple] = []
+        checks: list[tuple[str, str, str, bool]] = []
         for doc, unit, (n, text, kind, after_refusal) in zip(docs, units, todo):
             try:
                 _, found = self.find(text, kind, after_refusal, doc=doc, units=unit)
-                findings = self._findings(doc, found, kind, after_refusal, True)
+                plans = {}
+                for code, spans in found.items():
+                    if self.k.codes[code].polarity == "concern":
+                        for span in spans:
+                            plan = self.rewriter.plan(code, doc, span, found, kind, after_refusal)
+                            plans[(code, span.start, span.end)] = plan
+                            if plan[0]:
+                                checks.append((plan[0], code, kind, after_refusal))
+                found_all.append((n, doc, found, kind, after_refusal, plans))
+            except Exception as exc:  # noqa: BLE001 - reported in the request's place
+                results[n] = exc
+        try:
+            self.rewriter.check_many(checks)
+        except Exception:  # noqa: BLE001 - each suggestion is then checked on its own
+            _log.exception("batch check of rewrites failed; checking one by one")
+        for n, doc, found, kind, after_refusal, plans in found_all:
+            try:
+                findings = self._findings(doc, found, kind, after_refusal, True, plans)
                 results[n] = Analysis(findings, _safety_category(requests[n]["text"]) if safety else None)
             except Exception as exc:  # noqa: BLE001 - reported in the request's place
                 results[n] = exc
         return results  # type: ignore[return-value]
 
     def _findings(self, doc: Doc, found: dict[str, list[Span]], kind: str, after_refusal: bool,
-                  suggestions: bool) -> list[Finding]:
+                  suggestions: bool, plans: dict | None = None) -> list[Finding]:
         findings = []
         for code, spans in found.items():
             rule = self.k.codes[code]
             for span in spans:
                 suggestion = None
-                if rule.polarity == "concern" and suggestions:
+                plan = plans.get((code, span.start, span.end)) if plans else None
+                if rule.polarity == "concern" and suggestions and plan is not None:
+                    candidate, template = plan
+                    ok = candidate and self.rewriter._fixes(candidate, code, kind, after_refusal)
+                    suggestion = candidate if ok else template
+                elif rule.polarity == "concern" and suggestions:
                     suggestion = self.rewriter.suggest(code, doc, span, found, kind, after_refusal)
                 elif rule.polarity == "concern":
                     suggestion = ""

@@ -106,6 +106,34 @@ class Rewriter:
     # --------------------------------------------------------------- main
     def suggest(self, code: str, doc: Doc, span: Span, found: dict[str, list[Span]],
                 kind: str, after_refusal: bool) -> str:
+        """The rewrite for one concern: the user's own words when they fix it, else the template."""
+        candidate, template = self.plan(code, doc, span, found, kind, after_refusal)
+        if candidate and self._fixes(candidate, code, kind, after_refusal):
+            return candidate
+        return template
+
+    def check_many(self, checks: list[tuple[str, str, str, bool]]) -> None:
+        """Check many (candidate, code, kind, after_refusal) at once: one spaCy pipe, one classifier call.
+
+        The results land in the cache ``suggest`` reads, so a batch pays the fixed costs once.
+        """
+        todo = list(dict.fromkeys(c for c in checks if c not in self._checked))
+        if not todo:
+            return
+        analyzer = self.analyzer
+        docs = list(analyzer.pipeline.pipe([c[0] for c in todo]))
+        units = [None] * len(todo)
+        if analyzer.spotter is not None:
+            units = analyzer.spotter.score([analyzer.prepare(d, kind, ar) for d, (_, _, kind, ar) in zip(docs, todo)])
+        if len(self._checked) > 50_000:
+            self._checked.clear()
+        for doc, unit, (candidate, code, kind, ar) in zip(docs, units, todo):
+            _, found = analyzer.find(candidate, kind, ar, doc=doc, units=unit)
+            self._checked[(candidate, code, kind, ar)] = not (code in found or any(c in found for c in self.coercion))
+
+    def plan(self, code: str, doc: Doc, span: Span, found: dict[str, list[Span]],
+             kind: str, after_refusal: bool) -> tuple[str, str]:
+        """(candidate in the user's own words or "", template) for one concern; the candidate still needs ``_fixes``."""
         spec = self.spec["codes"][code]
         mode = spec.get("mode", "replace")
         activity = self.activity(doc, found, kind)
@@ -141,9 +169,9 @@ class Rewriter:
                 candidate = (residue + " " + spec.get("addon", "")).strip()
         # The template is the answer whenever the user's own words cannot be kept, so only the
         # candidate is checked; a pressure cue left in the kept words rejects it without a re-run.
-        if candidate and not self._cue_left(doc, sent, drop, code) and self._fixes(candidate, code, kind, after_refusal):
-            return candidate
-        return template
+        if candidate and self._cue_left(doc, sent, drop, code):
+            candidate = ""
+        return candidate, template
 
     def _cue_left(self, doc: Doc, sent: Span, drop: list[tuple[int, int]], code: str) -> bool:
         """True when a cue of ``code`` or of a pressure code stays in the kept words of ``sent``."""
