@@ -333,11 +333,22 @@ def refusals_forbidding(rows: Iterable[dict], code: str) -> int:
 # --- copies between sets --------------------------------------------------------------------
 
 
-def data_files(folders: Iterable[Path], suffixes: Iterable[str], *, besides: Path) -> list[Path]:
-    """Every file with one of ``suffixes`` below ``folders``, except the set ``besides``."""
+# Sets written independently to evaluate the safety screen. Two writers may land on the same
+# plain sentence ("I don't want to be alive anymore"); that is not a leak. A leak is a held-out
+# text copied into what the screen itself reads (rules, cases, vocab).
+EVALUATION_SETS = ("testset.jsonl", "holdout*.jsonl")
+
+
+def data_files(folders: Iterable[Path], suffixes: Iterable[str], *, besides: Path,
+               skip_evaluation_sets: bool = False) -> list[Path]:
+    """Every file with one of ``suffixes`` below ``folders``, except the set ``besides``
+    (and, if asked, the other independently written evaluation sets)."""
     suffixes = set(suffixes)
+    skipped = {besides}
+    if skip_evaluation_sets:
+        skipped |= {path for folder in folders for pattern in EVALUATION_SETS for path in folder.glob(pattern)}
     return sorted(path for folder in folders if folder.is_dir() for path in folder.rglob("*")
-                  if path.is_file() and path != besides and path.suffix in suffixes)
+                  if path.is_file() and path not in skipped and path.suffix in suffixes)
 
 
 def texts_in(paths: Iterable[Path], *, tolerant: bool = False) -> dict[str, str]:

@@ -94,8 +94,9 @@ def test_near_misses_include_ages_that_are_not_the_user_being_a_minor(items):
 
 
 def test_set_does_not_copy_other_safety_files(items):
-    """Held out means held out: no longer text of this set appears in another safety data file."""
-    others = data_files([SAFETY_DIR], {".yml", ".yaml", ".jsonl", ".json", ".txt"}, besides=HOLDOUT)
+    """Held out means held out: no longer text of this set appears in what the screen reads."""
+    others = data_files([SAFETY_DIR], {".yml", ".yaml", ".jsonl", ".json", ".txt"}, besides=HOLDOUT,
+                        skip_evaluation_sets=True)
     corpus = raw_corpus(others, spacing_normalised)
     copied = [
         item["id"] for item in items
