@@ -39,10 +39,15 @@ class Analyzer:
 
         self.rewriter = Rewriter(self.k, self)
         self.spotter: Spotter | None = None
+        self.count_min_words: dict[str, int] = {}
         if classifier is not None:
             from bot.coach.classifier import load_config, thresholds as load_thresholds
 
             data_dir = str(self.k.data_dir)
+            # Counting codes are about an amount ("sorry" once is not over-apologizing): the
+            # classifier alone reports one only in a message of at least this many words.
+            self.count_min_words = {str(k): int(v) for k, v in
+                                    (load_config(data_dir).get("count_min_words") or {}).items()}
             self.spotter = Spotter(classifier, thresholds or load_thresholds(data_dir),
                                    TextNormaliser(self.k.spelling_norms, self.k.spelling_splits),
                                    load_config(data_dir).get("span_trim", []),
@@ -143,9 +148,16 @@ class Analyzer:
                 denied.discard(code)
         ctx["denied"] = denied
         out: dict[str, Hit] = {}
+        words = None
         for code, hit in self.spotter.hits(doc, units, blocked, thresholds).items():
             if code in denied:
                 continue
+            least = self.count_min_words.get(code)
+            if least:
+                if words is None:
+                    words = sum(1 for t in doc if any(ch.isalnum() for ch in t.text))
+                if words < least:
+                    continue
             if code.startswith("family:") or self._allowed(code, kind, after_refusal):
                 out[code] = hit
         return out, units

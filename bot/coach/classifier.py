@@ -248,6 +248,8 @@ def fingerprint(data_dir: str | Path | None = None) -> str:
     # The rule cues are features too (cue tokens), so the cue files are inputs of the artefact.
     inputs = [*training_files(root), coach / "spelling.yml", coach / "codes.yml", coach / "context.yml",
               *sorted((coach / "cues").glob("*.yml"))]
+    if (coach / "common_words.txt").exists():
+        inputs.append(coach / "common_words.txt")
     for path in inputs:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -50,6 +50,16 @@ class CoachNormalizer:
         self.fuzzy: dict[str, set[str]] = {}
         self.fuzzy_min = 5
         self.folded: dict[str, tuple[str, str]] = {}  # raw norm -> (folded norm, lemma), cached
+        # Common words are never "corrected" into a cue word ("beach" is not a typo of "blech").
+        self.common = self._common_words(knowledge)
+
+    @staticmethod
+    def _common_words(knowledge: Knowledge) -> set[str]:
+        path = knowledge.data_dir / "coach" / "common_words.txt"
+        if not path.exists():
+            return set()
+        return {w.strip() for w in path.read_text(encoding="utf-8").splitlines()
+                if w.strip() and not w.startswith("#")}
 
     def set_vocabulary(self, cue_words: Iterable[str]) -> None:
         """Give the normaliser the words the cues listen for, for one-typo correction."""
@@ -60,7 +70,8 @@ class CoachNormalizer:
 
     def fold(self, norm: str) -> str:
         norm = self.norms.get(norm, norm)
-        if len(norm) >= self.fuzzy_min and norm not in self.known and norm not in self.table and norm.isalpha():
+        if len(norm) >= self.fuzzy_min and norm not in self.known and norm not in self.table and norm.isalpha() \
+                and norm not in self.common:
             cands = set(self.fuzzy.get(norm, ()))
             for i in range(len(norm)):
                 cands |= self.fuzzy.get(norm[:i] + norm[i + 1:], set())
