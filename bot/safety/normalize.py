@@ -20,6 +20,19 @@ _AFTER_I = {"m": "am", "'m": "am", "d": "would", "'d": "would", "ll": "will", "'
 _AFTER_PRONOUN = {"s": "'s", "re": "are", "ll": "will", "d": "would", "ve": "have"}
 _PRONOUNS = {"he", "she", "it", "that", "there", "what", "who", "they", "we", "you"}
 _MAX_RUNS = 4
+_FUZZY_MIN = 4   # a shorter typo is too often another word
+
+
+def _deletion_index(words) -> dict[str, tuple[str, ...]]:
+    """Map each core word and each of its one-letter deletions to the core words.
+    A typo one edit away (insertion, deletion, substitution, swap) shares a key."""
+    index: dict[str, set[str]] = {}
+    for word in words:
+        word = word.lower()
+        index.setdefault(word, set()).add(word)
+        for i in range(len(word)):
+            index.setdefault(word[:i] + word[i + 1:], set()).add(word)
+    return {key: tuple(sorted(value)) for key, value in index.items()}
 
 
 def fold_accents(form: str) -> str:
@@ -38,13 +51,16 @@ class Normalizer:
     """Sets ``token.norm_`` and ``token.lemma_`` for every token of a Doc."""
 
     def __init__(self, lemma_table, spelling: dict[str, str], lemma_overrides: dict[str, str],
-                 extra_words: set[str], masked: tuple = ()):
+                 extra_words: set[str], masked: tuple = (), fuzzy_words: tuple = ()):
         self._lemmas = lemma_table
         self._spelling = {k.lower(): v.lower() for k, v in spelling.items()}
         self._lemma_overrides = {k.lower(): v.lower() for k, v in lemma_overrides.items()}
         self._known = extra_words
         # Words typed with a symbol or digit in them ("r*ped", "sa'd"): (regex, word).
         self._masked = tuple(masked)
+        # Core harm words typed with one letter missing, extra or wrong ("forcs",
+        # "husbnd"): every one-letter deletion of a core word points back to it.
+        self._fuzzy = _deletion_index(fuzzy_words)
 
     def _is_word(self, form: str) -> bool:
         return form in self._known or form in self._lemmas
@@ -84,9 +100,26 @@ class Normalizer:
             form = self._unstretch(form)
             return self._spelling.get(form, form)
         base = fold_accents(spacy_norm.lower().translate(_APOSTROPHES)) if spacy_norm else form
+        if self._fuzzy and base == form and len(form) >= _FUZZY_MIN and form.isalpha() \
+                and not self._is_word(form):
+            near = self._near_core(form)
+            if near:
+                return near
         if base != form and len(form) > 2 and form.isalpha() and base == self.lemma_from(self._lemmas, form):
             base = form   # spaCy reads "did" in "didn't" as "do"; keep the tense
         return self._spelling.get(base, base)
+
+    def _near_core(self, form: str) -> str | None:
+        """The one core word within one edit of an unknown token, if exactly one.
+        A dropped letter, the commonest typo, is tried first ("forcs" is "forces",
+        not "force" with a wrong last letter)."""
+        dropped = {w for w in self._fuzzy.get(form, ()) if len(w) == len(form) + 1}
+        if len(dropped) == 1:
+            return dropped.pop()
+        found = set(self._fuzzy.get(form, ()))
+        for i in range(len(form)):
+            found.update(self._fuzzy.get(form[:i] + form[i + 1:], ()))
+        return found.pop() if len(found) == 1 else None
 
     @staticmethod
     def lemma_from(table, form: str) -> str:

@@ -84,6 +84,8 @@ class RuleSet:
     contractions: "ContractionTypos | None" = None
     # Masked or symbol-spelt words ("r*ped", "sa'd"): (regex, word), tried in order.
     masked: tuple[tuple["re.Pattern[str]", str], ...] = ()
+    # Core harm words matched one edit away when the typed token is not a word.
+    fuzzy_words: tuple[str, ...] = ()
     referral_messages: dict[str, str] = field(default_factory=dict)
     referral_titles: dict[str, str] = field(default_factory=dict)
 
@@ -233,7 +235,17 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         lemma_overrides={str(k): str(v) for k, v in (vocab_data.get("lemmas") or {}).items()},
         known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
         guard_reach=reach, contractions=contractions, masked=_masked(vocab_data.get("masked_spelling")),
+        fuzzy_words=_fuzzy(vocab_data.get("fuzzy_core")),
     )
+
+
+def _fuzzy(entries) -> tuple[str, ...]:
+    """vocab.yml `fuzzy_core`: long core words (five letters or more) read one edit away."""
+    words = tuple(str(w).lower() for w in entries or ())
+    short = [w for w in words if len(w) < 5 or not w.isalpha()]
+    if short:
+        raise PatternError(f"vocab.yml fuzzy_core: words need five letters or more: {short}")
+    return words
 
 
 def _masked(entries) -> tuple[tuple["re.Pattern[str]", str], ...]:
