@@ -192,7 +192,10 @@ class _Screen:
                         continue
                     return True
             for name in rule.unless_after:
-                if any(end <= g0 < hi for g0, _ in guards.get(name, ())):
+                # A guard after the cue, or one that starts inside the cue and runs past
+                # its end: "going to kill me *when he finds out*" (the cue ends on "when").
+                if any(end <= g0 < hi or (start < g0 < end < g1)
+                       for g0, g1 in guards.get(name, ())):
                     return True
             for name in rule.unless_sentence:
                 s0, s1 = toks.sent_start[start], toks.sent_end[end - 1]
