@@ -469,7 +469,8 @@ class CoachCues:
         n = len(doc)
         for key, start, end in self.words.matches(doc):
             by_key.setdefault(key, []).append(doc[start:end])
-        for matcher, positions, reach in self._matchers(doc):
+        unsorted = set()  # keys with Matcher matches added (the trie's come in (start, end) order)
+        for matcher, positions, reach in self._matchers(doc) if self.buckets else ():
             for p in positions:
                 if p < 0:  # the bucket without a trigger word runs on the whole text
                     matches = matcher(doc)
@@ -483,8 +484,11 @@ class CoachCues:
                     spans = by_key.setdefault(key, [])
                     if not any(sp.start == start and sp.end == end for sp in spans):
                         spans.append(doc[start:end])
+                        unsorted.add(key)
         # All matches are kept (sorted); the analyzer joins overlapping ones into one span.
-        doc._.coach_cues = {k: sorted(v, key=lambda s: (s.start, s.end)) for k, v in by_key.items()}
+        for key in unsorted:
+            by_key[key].sort(key=lambda s: (s.start, s.end))
+        doc._.coach_cues = by_key
         return doc
 
 
