@@ -65,7 +65,8 @@ class _Screen:
         self.rules: RuleSet = load_rules(lambda w: Normalizer.lemma_from(table, w))
         self.normalize = Normalizer(table, self.rules.spelling, self.rules.lemma_overrides,
                                     self.rules.known_words, self.rules.masked,
-                                    self.rules.fuzzy_words)
+                                    self.rules.fuzzy_words, self.rules.list_labels,
+                                    self.rules.label_joiners)
         self.by_part: dict[str, list[Rule]] = {}
         for rule in self.rules.rules:
             for part in rule.parts:

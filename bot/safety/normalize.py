@@ -51,7 +51,8 @@ class Normalizer:
     """Sets ``token.norm_`` and ``token.lemma_`` for every token of a Doc."""
 
     def __init__(self, lemma_table, spelling: dict[str, str], lemma_overrides: dict[str, str],
-                 extra_words: set[str], masked: tuple = (), fuzzy_words: tuple = ()):
+                 extra_words: set[str], masked: tuple = (), fuzzy_words: tuple = (),
+                 list_labels: tuple = (), label_joiners: tuple = ()):
         self._lemmas = lemma_table
         self._spelling = {k.lower(): v.lower() for k, v in spelling.items()}
         self._lemma_overrides = {k.lower(): v.lower() for k, v in lemma_overrides.items()}
@@ -61,6 +62,10 @@ class Normalizer:
         # Core harm words typed with one letter missing, extra or wrong ("forcs",
         # "husbnd"): every one-letter deletion of a core word points back to it.
         self._fuzzy = _deletion_index(fuzzy_words)
+        # Answer words joined as a list's column names ("yes/no/maybe list"): labels, not
+        # answers, so the "no" in them is never read as a refusal.
+        self._labels = frozenset(w.lower() for w in list_labels)
+        self._joiners = frozenset(label_joiners)
 
     def _is_word(self, form: str) -> bool:
         return form in self._known or form in self._lemmas
@@ -140,4 +145,23 @@ class Normalizer:
             token.norm_ = norm
             token.lemma_ = self.lemma(norm)
             previous = norm
+        if self._labels:
+            self._mark_labels(doc)
         return doc
+
+    def _mark_labels(self, doc: Doc) -> None:
+        """Read "yes/no/maybe" as labels: two or more answer words joined by "/" or "-"
+        get the norm "label:<word>", which no rule pattern names."""
+        tokens = [t for t in doc if not t.is_space]
+        i = 0
+        while i < len(tokens):
+            j = i
+            while (j + 2 < len(tokens) and tokens[j].norm_ in self._labels
+                   and tokens[j + 1].text in self._joiners and tokens[j + 2].norm_ in self._labels):
+                j += 2
+            if j > i:
+                for token in tokens[i:j + 1:2]:
+                    token.norm_ = token.lemma_ = "label:" + token.norm_
+                i = j + 1
+            else:
+                i += 1

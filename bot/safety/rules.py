@@ -86,6 +86,9 @@ class RuleSet:
     masked: tuple[tuple["re.Pattern[str]", str], ...] = ()
     # Core harm words matched one edit away when the typed token is not a word.
     fuzzy_words: tuple[str, ...] = ()
+    # Answer words read as list labels when joined ("yes/no/maybe"), and the joiners.
+    list_labels: tuple[str, ...] = ()
+    label_joiners: tuple[str, ...] = ()
     referral_messages: dict[str, str] = field(default_factory=dict)
     referral_titles: dict[str, str] = field(default_factory=dict)
 
@@ -236,6 +239,8 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
         guard_reach=reach, contractions=contractions, masked=_masked(vocab_data.get("masked_spelling")),
         fuzzy_words=_fuzzy(vocab_data.get("fuzzy_core")),
+        list_labels=tuple(str(w).lower() for w in (vocab_data.get("list_labels") or {}).get("words") or ()),
+        label_joiners=tuple(str(w) for w in (vocab_data.get("list_labels") or {}).get("joiners") or ()),
     )
 
 
