@@ -104,6 +104,8 @@ class _Screen:
                 starts.append(token.idx)
                 ends.append(token.idx + len(token.text))
                 breaks.append(is_punct and _SENTENCE_END.fullmatch(token.text) is not None)
+        for k in self.normalize.label_positions(norms):   # "yes/no/maybe": labels
+            norms[k] = lemmas[k] = "label:" + norms[k]
         n = len(norms)
         sent_start, sent_end = [0] * n, [n] * n
         lo = 0

@@ -150,6 +150,65 @@ class Normalizer:
         return doc
 
     def _mark_labels(self, doc: Doc) -> None:
+        tokens = [t for t in doc if not t.is_space]
+        for k in self.label_positions([t.norm_ for t in tokens]):
+            tokens[k].norm_ = tokens[k].lemma_ = "label:" + tokens[k].norm_
+
+    def label_positions(self, norms: list[str]) -> list[int]:
+        """Where answer words are list labels: two or more joined by "/" or "-"
+        ("yes/no/maybe"). They are read as "label:<word>", which no rule names."""
+        out: list[int] = []
+        if not self._labels:
+            return out
+        i, n = 0, len(norms)
+        while i < n:
+            j = i
+            while (j + 2 < n and norms[j] in self._labels and norms[j + 1] in self._joiners
+                   and norms[j + 2] in self._labels):
+                j += 2
+            if j > i:
+                out.extend(range(i, j + 1, 2))
+                i = j + 1
+            else:
+                i += 1
+        return out
+
+    def _near_core(self, form: str) -> str | None:
+        """The one core word within one edit of an unknown token, if exactly one.
+        A dropped letter, the commonest typo, is tried first ("forcs" is "forces",
+        not "force" with a wrong last letter)."""
+        dropped = {w for w in self._fuzzy.get(form, ()) if len(w) == len(form) + 1}
+        if len(dropped) == 1:
+            return dropped.pop()
+        found = set(self._fuzzy.get(form, ()))
+        for i in range(len(form)):
+            found.update(self._fuzzy.get(form[:i] + form[i + 1:], ()))
+        return found.pop() if len(found) == 1 else None
+
+    @staticmethod
+    def lemma_from(table, form: str) -> str:
+        lemma = table.get(form, form)
+        return lemma.lower() if isinstance(lemma, str) else form
+
+    def lemma(self, norm: str) -> str:
+        if norm in self._lemma_overrides:
+            return self._lemma_overrides[norm]
+        return self.lemma_from(self._lemmas, norm)
+
+    def __call__(self, doc: Doc) -> Doc:
+        previous = ""
+        for token in doc:
+            if token.is_space:
+                continue
+            norm = self.norm(token.text, token.norm_, previous)
+            token.norm_ = norm
+            token.lemma_ = self.lemma(norm)
+            previous = norm
+        if self._labels:
+            self._mark_labels(doc)
+        return doc
+
+    def _mark_labels(self, doc: Doc) -> None:
         """Read "yes/no/maybe" as labels: two or more answer words joined by "/" or "-"
         get the norm "label:<word>", which no rule pattern names."""
         tokens = [t for t in doc if not t.is_space]

@@ -239,9 +239,18 @@ def load_rules(lemma_of: Callable[[str], str] | None = None,
         known_words=words, overrides=overrides, referral_messages=messages, referral_titles=titles,
         guard_reach=reach, contractions=contractions, masked=_masked(vocab_data.get("masked_spelling")),
         fuzzy_words=_fuzzy(vocab_data.get("fuzzy_core")),
-        list_labels=tuple(str(w).lower() for w in (vocab_data.get("list_labels") or {}).get("words") or ()),
-        label_joiners=tuple(str(w) for w in (vocab_data.get("list_labels") or {}).get("joiners") or ()),
+        list_labels=_labels(vocab_data.get("list_labels"), "words"),
+        label_joiners=_labels(vocab_data.get("list_labels"), "joiners"),
     )
+
+
+def _labels(section, key: str) -> tuple[str, ...]:
+    """vocab.yml `list_labels`: words and joiners must be strings (a bare `yes` or `no`
+    is a boolean in YAML, so it must be quoted)."""
+    items = (section or {}).get(key) or ()
+    if any(not isinstance(item, str) for item in items):
+        raise PatternError(f"vocab.yml list_labels {key}: quote every entry (YAML reads yes/no as booleans)")
+    return tuple(item.lower() for item in items)
 
 
 def _fuzzy(entries) -> tuple[str, ...]:
