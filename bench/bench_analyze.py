@@ -80,6 +80,14 @@ def main() -> int:
             with_concern += bool(fn(text, kind, ar).concerns)
         dt, cpu = time.perf_counter() - t, time.process_time() - c
         rows.append((label, len(items), dt, len(items) / dt, len(items) / cpu, with_concern))
+    # the coach's own share of a batch: the same requests, without the safety screen
+    from bot.coach.cli import parse_request
+    requests = [parse_request(line) for line in lines]
+    t, c = time.perf_counter(), time.process_time()
+    for i in range(0, len(requests), BATCH):
+        analyzer.analyze_batch(requests[i:i + BATCH], safety=False)
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    rows.append(("coach only, batches", len(lines), dt, len(lines) / dt, len(lines) / cpu, batch_row[5]))
     rows.append(batch_row)
     print(f"bot.safety available: {safety_available()}" + (f" but failing ({safety_error})" if safety_error else ""))
     print(f"load (import + build): {load:.2f} s")
