@@ -114,46 +114,6 @@ class Normalizer:
             base = form   # spaCy reads "did" in "didn't" as "do"; keep the tense
         return self._spelling.get(base, base)
 
-    def _near_core(self, form: str) -> str | None:
-        """The one core word within one edit of an unknown token, if exactly one.
-        A dropped letter, the commonest typo, is tried first ("forcs" is "forces",
-        not "force" with a wrong last letter)."""
-        dropped = {w for w in self._fuzzy.get(form, ()) if len(w) == len(form) + 1}
-        if len(dropped) == 1:
-            return dropped.pop()
-        found = set(self._fuzzy.get(form, ()))
-        for i in range(len(form)):
-            found.update(self._fuzzy.get(form[:i] + form[i + 1:], ()))
-        return found.pop() if len(found) == 1 else None
-
-    @staticmethod
-    def lemma_from(table, form: str) -> str:
-        lemma = table.get(form, form)
-        return lemma.lower() if isinstance(lemma, str) else form
-
-    def lemma(self, norm: str) -> str:
-        if norm in self._lemma_overrides:
-            return self._lemma_overrides[norm]
-        return self.lemma_from(self._lemmas, norm)
-
-    def __call__(self, doc: Doc) -> Doc:
-        previous = ""
-        for token in doc:
-            if token.is_space:
-                continue
-            norm = self.norm(token.text, token.norm_, previous)
-            token.norm_ = norm
-            token.lemma_ = self.lemma(norm)
-            previous = norm
-        if self._labels:
-            self._mark_labels(doc)
-        return doc
-
-    def _mark_labels(self, doc: Doc) -> None:
-        tokens = [t for t in doc if not t.is_space]
-        for k in self.label_positions([t.norm_ for t in tokens]):
-            tokens[k].norm_ = tokens[k].lemma_ = "label:" + tokens[k].norm_
-
     def label_positions(self, norms: list[str]) -> list[int]:
         """Where answer words are list labels: two or more joined by "/" or "-"
         ("yes/no/maybe"). They are read as "label:<word>", which no rule names."""
