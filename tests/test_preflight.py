@@ -12,29 +12,27 @@ def test_the_shipped_data_loads():
     assert preflight.check_data() == []
 
 
-def test_malformed_yaml_names_the_file_and_line(tmp_path, monkeypatch):
+def _problems_with_guide_file(tmp_path, monkeypatch, content: str) -> list[str]:
+    """Run the check with data/guide/texts.yml replaced by ``content``."""
     broken = tmp_path / "texts.yml"
-    broken.write_text("version: 1\ntexts:\n  welcome: [unclosed\n  other: fine\n")
+    broken.write_text(content)
     monkeypatch.setattr(guide, "GUIDE_FILE", broken)
     guide._load.cache_clear()
     try:
-        problems = preflight.check_data()
+        return preflight.check_data()
     finally:
         guide._load.cache_clear()
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path, monkeypatch):
+    problems = _problems_with_guide_file(tmp_path, monkeypatch, "version: 1\ntexts:\n  welcome: [unclosed\n  other: fine\n")
     assert len(problems) == 1
     assert problems[0].startswith("guide texts (data/guide/):")
     assert "texts.yml" in problems[0] and "line" in problems[0]
 
 
 def test_a_missing_section_is_reported_not_raised(tmp_path, monkeypatch):
-    broken = tmp_path / "texts.yml"
-    broken.write_text("version: 1\nbuttons: {}\noutcomes: {}\n")
-    monkeypatch.setattr(guide, "GUIDE_FILE", broken)
-    guide._load.cache_clear()
-    try:
-        problems = preflight.check_data()
-    finally:
-        guide._load.cache_clear()
+    problems = _problems_with_guide_file(tmp_path, monkeypatch, "version: 1\nbuttons: {}\noutcomes: {}\n")
     assert problems and "texts" in problems[0]
 
 
