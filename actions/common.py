@@ -5,7 +5,10 @@ import os
 from typing import Any, Iterable
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot import guide, messages
 
 
 def send(dispatcher: CollectingDispatcher, *messages: dict) -> None:
@@ -37,3 +40,13 @@ def region(tracker: Tracker) -> str | None:
 
 def persona_name(rec: dict | None) -> str:
     return ((rec or {}).get("persona") or {}).get("name", "your partner")
+
+
+def leave_form(tracker: Tracker) -> list[EventType]:
+    """Events that close the scenario form if it is open (stop, end, a disclosure, delete)."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop.get("name") else []
+
+
+def say_nothing_running(dispatcher: CollectingDispatcher) -> None:
+    """The guide's answer to a rehearsal control when no rehearsal is running."""
+    send(dispatcher, messages.guide(guide.text("nothing_running"), [guide.button("new")]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, Restarted
+from rasa_sdk.events import EventType, Restarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -30,8 +30,7 @@ class ActionDeleteMyData(Action):
             common.send(dispatcher, messages.guide(guide.text("delete_failed")))
             return []
         common.send(dispatcher, messages.guide(guide.text("deleted"), [guide.button("new")]))
-        events: List[EventType] = [ActiveLoop(None)] if tracker.active_loop.get("name") else []
-        return events + [Restarted()]
+        return [*common.leave_form(tracker), Restarted()]
 
 
 class ActionDownloadHistory(Action):

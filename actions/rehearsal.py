@@ -5,7 +5,7 @@ import logging
 from typing import Any, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,31 +17,22 @@ from bot.safety import referral_message, resources_for
 logger = logging.getLogger(__name__)
 
 
-def _leave_form(tracker: Tracker) -> List[EventType]:
-    return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop.get("name") else []
-
-
 def finish_rehearsal(dispatcher: CollectingDispatcher, tracker: Tracker, rec: dict) -> List[EventType]:
     """Debrief the rehearsal in ``rec``, keep its summary, and close it."""
-    kind = flow.Rehearsal.from_dict(rec["engine"]).scenario.kind
+    kind = flow.scenario_of(rec).kind
     last_scores = dict(tracker.get_slot("last_scores") or {})
     previous = last_scores.get(kind) or storage.call("previous_attempt", tracker.sender_id, kind)
-    result = flow.debrief(rec, previous)
-    again = flow.restart_payload(rec)
+    end = flow.conclude(rec, previous)
     common.send(
         dispatcher,
         messages.coach_debrief(
-            result,
-            [guide.button("again", again), guide.button("new"), guide.button("download"), guide.button("keep_wording")],
+            end.debrief,
+            [guide.button("again", end.restart_payload), guide.button("new"), guide.button("download"),
+             guide.button("keep_wording")],
         ),
     )
-    storage.call(
-        "record_attempt",
-        tracker.sender_id,
-        flow.attempt_summary(rec, result),
-        [turn["text"] for turn in rec.get("turns", [])],
-    )
-    last_scores[kind] = {"scores": result.get("scores", {})}
+    storage.call("record_attempt", tracker.sender_id, end.summary, end.wording)
+    last_scores[kind] = {"scores": end.debrief.get("scores", {})}
     return [SlotSet("in_rehearsal", False), SlotSet("rehearsal", None), SlotSet("last_scores", last_scores)]
 
 
@@ -67,7 +58,7 @@ class ActionRehearsalTurn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         rec = common.record(tracker)
         if rec is None:
-            common.send(dispatcher, messages.guide(guide.text("nothing_running"), [guide.button("new")]))
+            common.say_nothing_running(dispatcher)
             return [SlotSet("in_rehearsal", False)]
         text = tracker.latest_message.get("text")
         tips = tracker.get_slot("tips_enabled") is not False
@@ -96,7 +87,7 @@ class ActionSlowDown(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         rec = common.record(tracker)
         if rec is None or not tracker.get_slot("in_rehearsal"):
-            common.send(dispatcher, messages.guide(guide.text("nothing_running"), [guide.button("new")]))
+            common.say_nothing_running(dispatcher)
             return []
         result = flow.slow_down(rec)
         common.send_all(dispatcher, result.messages)
@@ -147,7 +138,7 @@ class ActionStopRoleplay(Action):
         return "action_stop_roleplay"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events = _leave_form(tracker)
+        events = common.leave_form(tracker)
         if tracker.get_slot("in_rehearsal") and common.record(tracker):
             common.send(
                 dispatcher,
@@ -187,10 +178,10 @@ class ActionEndRehearsal(Action):
         return "action_end_rehearsal"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events = _leave_form(tracker)
+        events = common.leave_form(tracker)
         rec = common.record(tracker)
         if rec is None:
-            common.send(dispatcher, messages.guide(guide.text("nothing_running"), [guide.button("new")]))
+            common.say_nothing_running(dispatcher)
             return events
         common.send(dispatcher, messages.guide(guide.text("scene_ended_by_user")))
         return events + finish_rehearsal(dispatcher, tracker, rec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,9 +19,7 @@ def safety_response(dispatcher: CollectingDispatcher, tracker: Tracker, category
     The partner never resumes by itself. After an ``abuse`` disclosure the user may choose to
     go back to practising; after the others the choice is a new start, later.
     """
-    events: List[EventType] = [SlotSet("in_rehearsal", False)]
-    if tracker.active_loop.get("name"):
-        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+    events: List[EventType] = [SlotSet("in_rehearsal", False), *common.leave_form(tracker)]
     buttons = []
     if category == "abuse" and common.record(tracker):
         buttons = [guide.button("resume"), guide.button("feedback")]

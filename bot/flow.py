@@ -7,6 +7,7 @@ holds, so a rewind (Rasa reverting the last user turn) restores all of it at onc
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,34 +122,40 @@ def slow_down(record: dict) -> TurnResult:
     return TurnResult(record=new_record, messages=out)
 
 
-def analysed_turns(record: dict) -> list[dict]:
-    """Each kept turn with its findings, re-created by the (deterministic) coach."""
-    kind = Rehearsal.from_dict(record["engine"]).scenario.kind
-    return [
+@dataclass
+class Conclusion:
+    """Everything the end of a rehearsal needs, from one analysis of its turns."""
+
+    kind: str
+    debrief: dict
+    summary: dict          # what storage keeps: codes, offsets and scores, never the text
+    wording: list[str]     # the user's lines, kept only if the user opted in
+    restart_payload: str   # the one-message start that replays this scenario
+
+
+def scenario_of(record: dict) -> Scenario:
+    """The scenario a rehearsal record was started with."""
+    return Rehearsal.from_dict(record["engine"]).scenario
+
+
+def conclude(record: dict, previous: dict | None) -> Conclusion:
+    """Debrief, stored summary and replay payload for the rehearsal in ``record``.
+
+    Each kept turn is re-analysed once here (the coach is deterministic), and both the debrief
+    and the stored summary are built from that one analysis.
+    """
+    rehearsal = Rehearsal.from_dict(record["engine"])
+    scenario = rehearsal.scenario
+    turns = [
         {"text": turn["text"],
-         "findings": [f.to_json() for f in analyze(turn["text"], kind=kind,
+         "findings": [f.to_json() for f in analyze(turn["text"], kind=scenario.kind,
                                                    after_refusal=bool(turn.get("after_refusal")),
                                                    partner_line=turn.get("partner_line")).findings]}
         for turn in record.get("turns", [])
     ]
-
-
-def debrief(record: dict, previous: dict | None) -> dict:
-    """The debrief payload for the rehearsal in ``record``."""
-    rehearsal = Rehearsal.from_dict(record["engine"])
-    return build_debrief(
-        rehearsal.scenario.kind,
-        analysed_turns(record),
-        list(rehearsal.pressure_used),
-        previous,
-    )
-
-
-def attempt_summary(record: dict, result: dict) -> dict:
-    """What storage keeps of an attempt: codes, offsets and scores, never the text."""
-    rehearsal = Rehearsal.from_dict(record["engine"])
-    scenario = rehearsal.scenario
-    return {
+    pressure = list(rehearsal.pressure_used)
+    result = build_debrief(scenario.kind, turns, pressure, previous)
+    summary = {
         "kind": scenario.kind,
         "activity_id": scenario.activity_id,
         "persona": scenario.persona,
@@ -158,11 +165,18 @@ def attempt_summary(record: dict, result: dict) -> dict:
         "scores": result.get("scores", {}),
         "findings": [
             {k: f[k] for k in ("code", "polarity", "start", "end")} | {"turn": index}
-            for index, turn in enumerate(analysed_turns(record))
+            for index, turn in enumerate(turns)
             for f in turn["findings"]
         ],
-        "partner_pressure": list(rehearsal.pressure_used),
+        "partner_pressure": pressure,
     }
+    return Conclusion(
+        kind=scenario.kind,
+        debrief=result,
+        summary=summary,
+        wording=[turn["text"] for turn in turns],
+        restart_payload=_restart_payload(scenario),
+    )
 
 
 def _find(items: list, item_id: str):
@@ -190,11 +204,8 @@ def scenario_from_slots(slots: dict[str, Any]) -> Scenario:
     )
 
 
-def restart_payload(record: dict) -> str:
-    """The one-message start that replays the scenario of ``record`` ("try this one again")."""
-    import json
-
-    scenario = Rehearsal.from_dict(record["engine"]).scenario
+def _restart_payload(scenario: Scenario) -> str:
+    """The one-message start that replays ``scenario`` ("try this one again")."""
     activity = scenario.activity_id if scenario.activity_id != "custom" else scenario.activity_label
     return "/start_rehearsal" + json.dumps(
         {"kind": scenario.kind, "activity": activity, "persona": scenario.persona, "difficulty": scenario.difficulty}
