@@ -5,8 +5,9 @@ PostgreSQL takes an advisory lock, SQLite an immediate (write) transaction.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import sqlalchemy as sa
 from alembic import command
@@ -32,14 +33,29 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _resolve_engine(url: Optional[str], engine: Optional[Engine]) -> tuple[Engine, bool]:
-    if engine is not None:
-        return engine, False
-    if url is None:
-        from bot.storage.settings import Settings
+@contextmanager
+def _checked_engine(url: Optional[str], engine: Optional[Engine]) -> Iterator[Engine]:
+    """The given engine, or one for ``url`` (default DATABASE_URL) disposed afterwards.
 
-        url = Settings.from_env().database_url
-    return make_engine(url), True
+    Raises StorageUnavailable (naming DATABASE_URL) when the database cannot be opened.
+    """
+    owned = engine is None
+    if owned:
+        if url is None:
+            from bot.storage.settings import Settings
+
+            url = Settings.from_env().database_url
+        engine = make_engine(url)
+    try:
+        check_connection(engine)
+        yield engine
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def _revision(conn) -> Optional[str]:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
 def upgrade_database(
@@ -49,24 +65,14 @@ def upgrade_database(
 
     Raises StorageUnavailable (naming DATABASE_URL) when the database cannot be opened.
     """
-    engine, owned = _resolve_engine(url, engine)
-    try:
-        check_connection(engine)
-        return _run(engine, lambda config: command.upgrade(config, revision))
-    finally:
-        if owned:
-            engine.dispose()
+    with _checked_engine(url, engine) as checked:
+        return _run(checked, lambda config: command.upgrade(config, revision))
 
 
 def downgrade_database(revision: str, url: Optional[str] = None, engine: Optional[Engine] = None) -> Optional[str]:
     """Step the schema back to ``revision`` (for operators and tests); return it."""
-    engine, owned = _resolve_engine(url, engine)
-    try:
-        check_connection(engine)
-        return _run(engine, lambda config: command.downgrade(config, revision))
-    finally:
-        if owned:
-            engine.dispose()
+    with _checked_engine(url, engine) as checked:
+        return _run(checked, lambda config: command.downgrade(config, revision))
 
 
 def _run(engine: Engine, step) -> Optional[str]:
@@ -91,9 +97,7 @@ def _run(engine: Engine, step) -> Optional[str]:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration left rows without their session: {broken[:3]}")
-                return MigrationContext.configure(
-                    conn, opts={"version_table": VERSION_TABLE}
-                ).get_current_revision()
+                return _revision(conn)
         finally:
             if sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys = ON")
@@ -101,13 +105,5 @@ def _run(engine: Engine, step) -> Optional[str]:
 
 def current_revision(url: Optional[str] = None, engine: Optional[Engine] = None) -> Optional[str]:
     """The revision the database is at (None before the first upgrade)."""
-    engine, owned = _resolve_engine(url, engine)
-    try:
-        check_connection(engine)
-        with engine.connect() as conn:
-            return MigrationContext.configure(
-                conn, opts={"version_table": VERSION_TABLE}
-            ).get_current_revision()
-    finally:
-        if owned:
-            engine.dispose()
+    with _checked_engine(url, engine) as checked, checked.connect() as conn:
+        return _revision(conn)

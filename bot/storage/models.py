@@ -57,16 +57,21 @@ class Session(Base):
     )
 
 
-class Attempt(Base):
-    __tablename__ = "attempts"
-
-    id = sa.Column(sa.Integer(), primary_key=True, autoincrement=True)
-    session_id = sa.Column(
+def _owning_session() -> sa.Column:
+    """The session a row belongs to; deleting the session deletes the row."""
+    return sa.Column(
         sa.String(ID_LENGTH),
         sa.ForeignKey("sessions.id", ondelete="CASCADE"),
         nullable=False,
         index=True,
     )
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+
+    id = sa.Column(sa.Integer(), primary_key=True, autoincrement=True)
+    session_id = _owning_session()
     kind = sa.Column(sa.String(32), nullable=False)
     activity_id = sa.Column(sa.String(64), nullable=True)
     persona = sa.Column(sa.String(64), nullable=True)
@@ -86,12 +91,7 @@ class ConsentEvent(Base):
     __tablename__ = "consent_events"
 
     id = sa.Column(sa.Integer(), primary_key=True, autoincrement=True)
-    session_id = sa.Column(
-        sa.String(ID_LENGTH),
-        sa.ForeignKey("sessions.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    )
+    session_id = _owning_session()
     choice = sa.Column(sa.String(64), nullable=False)
     at = sa.Column(UTCDateTime(), nullable=False)
 
