@@ -8,6 +8,8 @@ connect timeout and pre-ping. Failures become :class:`StorageUnavailable` naming
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Dict
 
@@ -112,6 +114,24 @@ def _unavailable(url: URL, error: BaseException) -> StorageUnavailable:
     )
 
 
+def _switch_to_wal(cur) -> None:
+    """Turn on WAL, waiting while another process holds the lock.
+
+    Changing the journal mode needs an exclusive lock, and SQLite can report "database is
+    locked" at once instead of calling the busy handler, e.g. when two processes open a new
+    database at the same moment. Retry for as long as busy_timeout would have waited.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised via every test
@@ -119,7 +139,7 @@ def _tune_sqlite(engine: Engine, in_memory: bool) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
         if not in_memory:
-            cur.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
         cur.close()
