@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import common, storage
-from actions.safety import safety_response
 from bot import flow, guide, messages
 from bot.safety import referral_message, resources_for
 
@@ -68,8 +67,6 @@ class ActionRehearsalTurn(Action):
             logger.exception("A rehearsal turn failed; the rehearsal is kept as it was.")
             common.send(dispatcher, messages.guide(guide.text("turn_failed")))
             return []
-        if result.safety:
-            return safety_response(dispatcher, tracker, result.safety)
         common.send_all(dispatcher, result.messages)
         events: List[EventType] = [SlotSet("rehearsal", result.record)]
         events += _referrals(dispatcher, tracker)

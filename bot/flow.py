@@ -30,7 +30,6 @@ class TurnResult:
     record: dict
     messages: list[dict] = field(default_factory=list)
     ended: bool = False
-    safety: str | None = None
 
 
 def begin(scenario: Scenario, seed: int, tips_enabled: bool = True) -> TurnResult:
@@ -81,11 +80,10 @@ def take_turn(record: dict, text: str, tips_enabled: bool) -> TurnResult:
     kind = rehearsal.scenario.kind
     rehearsal_after_refusal = rehearsal.after_refusal
     partner_line = record.get("last_partner_line") or None
-    analysis = analyze(text, kind=kind, after_refusal=rehearsal_after_refusal, partner_line=partner_line)
-    if analysis.safety:
-        # The NLU safety screen runs first and normally catches this; the coach's own
-        # check is the second line of defence, so the partner never answers a disclosure.
-        return TurnResult(record=record, safety=analysis.safety)
+    # The NLU pipeline's safety screen has already screened this very text (a disclosure never
+    # reaches the partner), so the coach does not screen it a second time.
+    analysis = analyze(text, kind=kind, after_refusal=rehearsal_after_refusal, partner_line=partner_line,
+                       safety=False)
 
     codes = sorted({finding.code for finding in analysis.findings})
     turn = rehearsal.respond(text, codes)
@@ -150,7 +148,8 @@ def conclude(record: dict, previous: dict | None) -> Conclusion:
         {"text": turn["text"],
          "findings": [f.to_json() for f in analyze(turn["text"], kind=scenario.kind,
                                                    after_refusal=bool(turn.get("after_refusal")),
-                                                   partner_line=turn.get("partner_line")).findings]}
+                                                   partner_line=turn.get("partner_line"),
+                                                   safety=False).findings]}
         for turn in record.get("turns", [])
     ]
     pressure = list(rehearsal.pressure_used)

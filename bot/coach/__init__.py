@@ -15,16 +15,18 @@ KINDS = ("ask", "refuse", "renegotiate")
 
 
 def analyze(text: str, kind: str = "ask", after_refusal: bool = False,
-            partner_line: str | None = None) -> Analysis:
+            partner_line: str | None = None, *, safety: bool = True) -> Analysis:
     """Analyze one utterance of the user in a rehearsal of ``kind``.
 
     ``after_refusal``: the partner already said no or hesitated (re-asking is then pressure).
     ``partner_line``: the partner's previous line; a no or a hesitation there counts too.
+    ``safety=False`` skips the safety screen, for callers that have already screened this very
+    text (the Rasa pipeline screens every message before any action runs).
     Raises ValueError for an unknown kind and TypeError for a non-string text.
     """
     from bot.coach.analyzer import default_analyzer
 
-    return default_analyzer().analyze(text, kind, after_refusal, partner_line)
+    return default_analyzer().analyze(text, kind, after_refusal, partner_line, safety=safety)
 
 
 def analyze_many(items, kind: str = "ask", after_refusal: bool = False) -> list[Analysis]:
