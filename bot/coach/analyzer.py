@@ -187,8 +187,12 @@ class Analyzer:
                                                         ctx.get("denied", frozenset()))
         return out
 
-    def _not_own_words(self, span: Span, ctx: dict) -> bool:
-        """True when the span is quoted, reported, disowned or directly negated."""
+    def _not_own_words(self, span: Span, ctx: dict, in_conditions: bool = False) -> bool:
+        """True when the span is quoted, reported, disowned or directly negated.
+
+        ``in_conditions``: a negation that belongs to an if/unless condition ("if we don't spice
+        things up") does not count, for codes whose words still say what the speaker wants.
+        """
         for qs, qe in ctx["quotes"]:
             if qs <= span.start_char and span.end_char <= qe:
                 return True
@@ -197,20 +201,30 @@ class Analyzer:
             if frame.start < span.end and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end + 8:
                 if not any(frame.end <= b < span.start for b in ctx["breaks"]):
                     return True
-        return self._negated(span, ctx)
+        return self._negated(span, ctx, in_conditions)
 
-    def _negated(self, span: Span, ctx: dict) -> bool:
+    def _negated(self, span: Span, ctx: dict, in_conditions: bool = False) -> bool:
         """True when a negator stands right before the span ("not everyone", "won't be hurt")."""
         i = span.start - 1
         skipped = 0
         while i >= 0 and skipped < 2 and i not in ctx["clause_breaks"]:
             norm = span.doc[i].norm_
             if norm in self.k.negators:
-                return True
+                return not (in_conditions and self._in_condition(span.doc, i, ctx))
             if norm not in ("even", "really", "ever", "always", "just", "actually", "that", "like", "exactly", "be", "feel"):
                 break
             i -= 1
             skipped += 1
+        return False
+
+    @staticmethod
+    def _in_condition(doc: Doc, negator: int, ctx: dict) -> bool:
+        """The negator at ``negator`` follows "if"/"unless" closely, in the same clause."""
+        for j in range(negator - 1, max(-1, negator - 5), -1):
+            if j in ctx["clause_breaks"]:
+                return False
+            if doc[j].norm_ in ("if", "unless"):
+                return True
         return False
 
     # ---------------------------------------------------------------- codes
@@ -260,7 +274,7 @@ class Analyzer:
             if code not in ctx["by_code"] and code != "specific":
                 continue  # no cue of this code in the text (combos need cues too)
             spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal, ctx["by_code"])
-                     if not self._not_own_words(s, ctx)]
+                     if not self._not_own_words(s, ctx, rule.kept_in_conditions)]
             for combo in rule.combos:
                 # Every cue set of the combo in one sentence (own words) earns the code.
                 parts = [[s for s in cues.get(f"{code}|{name}|1", []) if not self._not_own_words(s, ctx)]
@@ -279,7 +293,8 @@ class Analyzer:
             if exceptions:
                 spans = [(s, w) for s, w in spans if not any(s.start < e.end and e.start < s.end for e in exceptions)]
             if code == "specific":
-                spans += [(e, 1.0) for e in doc.ents if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx)]
+                spans += [(e, 1.0) for e in doc.ents
+                          if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx, rule.kept_in_conditions)]
             if not spans:
                 continue
             if rule.mode == "count":
@@ -340,18 +355,23 @@ class Analyzer:
 
     def _accepted_without_turn(self, doc: Doc, found: dict[str, list[Span]], rule_codes: set[str]) -> None:
         """After a no, a message that takes the answer and never turns ("but", "though") is not
-        pressing: the classifier's persistence, learned mostly from messages after a no, is dropped.
+        pressing: the classifier's pressure guesses (learned mostly from messages after a no,
+        "ok. want to get food?" reads like a re-ask to it) are dropped, except guilt.
 
-        Only the classifier's guess is dropped; a persistence cue or another pressure code keeps it.
+        Only the classifier's guesses are dropped; a pressure cue found by the rules keeps them all.
         """
-        if "persistence" not in found or "persistence" in rule_codes or "accepts_answer" not in found:
+        # guilt is left alone: a sulk takes the no in words and keeps the hurt on the table
+        guessed = [c for c in found if self.k.codes[c].family == "coercion" and c not in rule_codes
+                   and c != "guilt_trip"]
+        if not guessed or "accepts_answer" not in found:
             return
-        if any(self.k.codes[c].family == "coercion" for c in found if c != "persistence"):
+        if any(self.k.codes[c].family == "coercion" for c in rule_codes):
             return
         accepted_end = max(s.end for s in found["accepts_answer"])
         turns = {w for w in self.k.scope_breaks if w.isalpha()}
         if not any(t.norm_ in turns for t in doc[accepted_end:]):
-            del found["persistence"]
+            for code in guessed:
+                del found[code]
 
     @staticmethod
     def _check(text: object, kind: object, after_refusal: object) -> None:

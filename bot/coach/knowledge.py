@@ -47,6 +47,8 @@ class CodeRule:
     combos: tuple[tuple[str, ...], ...] = ()   # cue sets that together, in one sentence, earn the code
     # codes (or families) whose concerns, after a no, also earn this code: they press for the same thing
     implied_after_refusal_by: tuple[str, ...] = ()
+    # "if we don't spice things up, ...": a negation inside an if/unless condition still wants the thing
+    kept_in_conditions: bool = False
 
     def explanation(self, kind: str) -> str:
         return self.explanations.get(kind) or self.explanations["default"]
@@ -145,6 +147,7 @@ def _code_rule(code: str, spec: dict[str, Any]) -> CodeRule:
         blocks_strengths=bool(spec.get("blocks_strengths")), priority=int(spec.get("priority", 100)),
         combos=tuple(tuple(c) for c in spec.get("combos", ())),
         implied_after_refusal_by=_names(spec.get("implied_after_refusal_by", ())),
+        kept_in_conditions=bool(spec.get("kept_in_conditions")),
     )
 
 

@@ -124,8 +124,11 @@ def _classifier_only(kind, after_refusal, text):
 
 
 def test_classifier_finds_indirect_pressure_the_rules_miss():
-    found = sum(bool({f.code for f in _classifier_only(*case)[1]} & FAMILY) for case in INDIRECT)
-    assert found >= len(INDIRECT) // 2, found
+    rules = Analyzer(default_analyzer().pipeline, None)
+    missed = [case for case in INDIRECT if not set(rules.find(case[2], case[0], case[1])[1]) & FAMILY]
+    assert len(missed) >= 3, "the rules now catch most of INDIRECT: add subtler examples"
+    found = sum(bool({f.code for f in _classifier_only(*case)[1]} & FAMILY) for case in missed)
+    assert found >= len(missed) // 2, (found, missed)
 
 
 @pytest.mark.parametrize("kind,after_refusal,text", INDIRECT)
