@@ -147,6 +147,7 @@ class Analyzer:
             if cue_set == "main" and any((sp.start, sp.end) not in negated for sp in spans):
                 denied.discard(code)
         ctx["denied"] = denied
+        ctx["blocked"] = blocked
         out: dict[str, Hit] = {}
         words = None
         for code, hit in self.spotter.hits(doc, units, blocked, thresholds).items():
@@ -167,11 +168,23 @@ class Analyzer:
         return kind in rule.kinds and not (rule.requires_after_refusal and not after_refusal)
 
     def _family_code(self, family: str, hit: Hit, units: Units, kind: str, after_refusal: bool,
-                     denied: "set[str] | frozenset[str]" = frozenset()) -> str | None:
-        """Name a family hit by the family's code that scores highest where the family was heard."""
+                     denied: "set[str] | frozenset[str]" = frozenset(),
+                     blocked: "dict[str, list[tuple[int, int]]] | None" = None) -> str | None:
+        """Name a family hit by the family's code that scores highest where the family was heard.
+
+        When the code that scores highest there has one of its exceptions in that unit ("what
+        about just cuddling instead?" is not pressing), the family was heard in a benign idiom
+        and nothing is named.
+        """
+        if self.spotter is None:
+            return None
         candidates = [c for c, r in self.k.codes.items() if r.family == family and self._allowed(c, kind, after_refusal)
                       and c not in denied]
-        return self.spotter.best_code(units, hit.unit, candidates) if self.spotter else None
+        best = self.spotter.best_code(units, hit.unit, candidates)
+        start, end, _ = units.bounds[hit.unit]
+        if best is not None and any(start < e and s < end for s, e in (blocked or {}).get(best, ())):
+            return None
+        return best
 
     def classifier_scores(self, doc: Doc, kind: str, after_refusal: bool) -> dict[str, Any]:
         """The classifier's guarded score per code (and family, with the code it would name) for tuning."""
@@ -184,7 +197,7 @@ class Analyzer:
         for name, hit in hits.items():
             if name.startswith("family:") and units is not None:
                 out[name + ":code"] = self._family_code(name[len("family:"):], hit, units, kind, after_refusal,
-                                                        ctx.get("denied", frozenset()))
+                                                        ctx.get("denied", frozenset()), ctx.get("blocked", {}))
         return out
 
     def _not_own_words(self, span: Span, ctx: dict, in_conditions: bool = False) -> bool:
@@ -325,7 +338,8 @@ class Analyzer:
             family = name[len("family:"):]
             if name.startswith("family:") and units is not None and not any(
                     self.k.codes[c].family == family for c in found):
-                code = self._family_code(family, hit, units, kind, after_refusal, ctx.get("denied", frozenset()))
+                code = self._family_code(family, hit, units, kind, after_refusal, ctx.get("denied", frozenset()),
+                                         ctx.get("blocked", {}))
                 if code:
                     found[code] = [hit.span]
         if after_refusal:
