@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from bot.coach.classifier import CoachClassifier, TextNormaliser
-from bot.coach.knowledge import Knowledge, check_kind_name
+from bot.coach.knowledge import CodeRule, Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
 from bot.coach.pipeline import CoachPipeline, coach_pipeline
 from bot.coach.spotter import Hit, Spotter, Units
@@ -200,11 +200,11 @@ class Analyzer:
                                                         ctx.get("denied", frozenset()), ctx.get("blocked", {}))
         return out
 
-    def _not_own_words(self, span: Span, ctx: dict, in_conditions: bool = False) -> bool:
+    def _not_own_words(self, span: Span, ctx: dict, rule: "CodeRule | None" = None) -> bool:
         """True when the span is quoted, reported, disowned or directly negated.
 
-        ``in_conditions``: a negation that belongs to an if/unless condition ("if we don't spice
-        things up") does not count, for codes whose words still say what the speaker wants.
+        The code's ``rule`` may relax one guard: ``kept_in_conditions`` (a negation inside an
+        if/unless condition, "if we don't spice things up", still says what the speaker wants).
         """
         for qs, qe in ctx["quotes"]:
             if qs <= span.start_char and span.end_char <= qe:
@@ -214,7 +214,7 @@ class Analyzer:
             if frame.start < span.end and sent_of[frame.start] == sent_of[span.start] and frame.end <= span.end + 8:
                 if not any(frame.end <= b < span.start for b in ctx["breaks"]):
                     return True
-        return self._negated(span, ctx, in_conditions)
+        return self._negated(span, ctx, rule is not None and rule.kept_in_conditions)
 
     def _negated(self, span: Span, ctx: dict, in_conditions: bool = False) -> bool:
         """True when a negator stands right before the span ("not everyone", "won't be hurt")."""
@@ -287,7 +287,7 @@ class Analyzer:
             if code not in ctx["by_code"] and code != "specific":
                 continue  # no cue of this code in the text (combos need cues too)
             spans = [(s, w) for s, w in self._spans_for(code, cues, after_refusal, ctx["by_code"])
-                     if not self._not_own_words(s, ctx, rule.kept_in_conditions)]
+                     if not self._not_own_words(s, ctx, rule)]
             for combo in rule.combos:
                 # Every cue set of the combo in one sentence (own words) earns the code.
                 parts = [[s for s in cues.get(f"{code}|{name}|1", []) if not self._not_own_words(s, ctx)]
@@ -307,7 +307,7 @@ class Analyzer:
                 spans = [(s, w) for s, w in spans if not any(s.start < e.end and e.start < s.end for e in exceptions)]
             if code == "specific":
                 spans += [(e, 1.0) for e in doc.ents
-                          if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx, rule.kept_in_conditions)]
+                          if e.label_ == "ACTIVITY" and not self._not_own_words(e, ctx, rule)]
             if not spans:
                 continue
             if rule.mode == "count":
