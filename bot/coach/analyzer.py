@@ -61,6 +61,9 @@ class Analyzer:
             # A message that is only a quote is the user's own line, typed in quotes.
             if m.end() - m.start() >= 0.9 * len(stripped):
                 continue
+            # One quoted word names a word ("I can say 'red' to stop"); it reports nobody's speech.
+            if len(m.group()[1:-1].split()) < 2:
+                continue
             out.append((m.start(), m.end()))
         return out
 
