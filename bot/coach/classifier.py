@@ -299,6 +299,7 @@ class CoachClassifier:
         self._f_analyzer = v.analyzer
         self._f_words: dict[str, tuple[int | None, list[tuple[int, int]]]] = {}
         self._f_space = self._f_vocab.get("# ")
+        self._f_rows: dict[str, np.ndarray] = {}
 
     def _slow_counts(self, unit: str) -> dict[int, int]:
         vocab = self._f_vocab
@@ -363,11 +364,30 @@ class CoachClassifier:
                         counts[j] = counts.get(j, 0) + 1
         return counts
 
+    ROWS_KEPT = 50_000  # unit texts whose probabilities are remembered
+
     def probabilities(self, units: Sequence[str]) -> np.ndarray:
         """Probabilities (units x codes) for already-built unit texts (see :func:`unit_text`).
 
-        The same numbers as ``vectoriser.transform`` (TF-IDF, l2-normalised) followed by the
-        logistic regressions, computed with dictionary lookups and one numpy pass per batch.
+        A unit's row depends on its text alone (never on the other units of the call), so rows
+        are remembered per text: clauses repeat across messages ("what do you think?") and a
+        rewrite that is re-checked repeats most of the units of the message it came from.
+        """
+        rows = self._f_rows
+        if len(rows) > self.ROWS_KEPT:
+            rows.clear()
+        todo = list(dict.fromkeys(u for u in units if u not in rows))
+        if todo:
+            for unit, row in zip(todo, self._compute(todo)):
+                rows[unit] = row
+        if not units:
+            return np.zeros((0, len(self.codes)))
+        return np.array([rows[u] for u in units])
+
+    def _compute(self, units: Sequence[str]) -> np.ndarray:
+        """The probabilities of ``units``, computed: the same numbers as ``vectoriser.transform``
+        (TF-IDF, l2-normalised) followed by the logistic regressions, with dictionary lookups and
+        one numpy pass per call.
         """
         n = len(units)
         z = np.tile(self.bias, (n, 1)) if n else np.zeros((0, len(self.codes)))

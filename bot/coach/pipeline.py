@@ -102,26 +102,20 @@ class CoachNormalizer:
         return doc
 
 
-class _Node:
-    __slots__ = ("norm", "lemma", "cond", "special", "skip", "ends", "closure")
-
-    def __init__(self) -> None:
-        self.norm: dict[str, list["_Node"]] = {}
-        self.lemma: dict[str, list["_Node"]] = {}
-        # a word with a condition (start of sentence, punctuation): (attr, word) -> (punct, sent, child)
-        self.cond: dict[tuple[str, str], list[tuple[bool | None, bool | None, "_Node"]]] = {}
-        self.special: list[tuple[tuple, "_Node"]] = []  # (test, child): word not in a set, any word
-        self.skip: list["_Node"] = []                   # children reached without a token (optional tokens)
-        self.ends: list[str] = []
-        self.closure: list["_Node"] | None = None
-
-
 def _words(doc: Doc) -> tuple[list[str], list[str]]:
     """The folded norms and lemmas of a doc's tokens (set by the normaliser)."""
     words = doc.user_data.get("coach_words")
     if words is None or len(words[0]) != len(doc):
         words = ([t.norm_ for t in doc], [t.lemma_ for t in doc])
     return words
+
+
+def _flags(doc: Doc) -> list[tuple[bool, bool]]:
+    """(is_punct, is_sent_start) per token: what the trie's conditional token tests read."""
+    return [(t.is_punct, t.is_sent_start is True) for t in doc]
+
+
+_NEEDS_FLAGS = -2  # a transition entry meaning "depends on the token's punct/sentence flags"
 
 
 class WordTrie:
@@ -132,11 +126,40 @@ class WordTrie:
     norm or lemma, a word not in a set, an optional in-sentence word for "...", the start of a
     sentence), so they fit a trie whose plain-word steps are dictionary lookups. It finds
     exactly the (key, start, end) matches the Matcher would.
+
+    Nodes are plain integers indexing flat tables (not one object per node): tens of thousands
+    of small objects made every full pass of Python's garbage collector slow. A walk keeps the
+    ordered tuple of its live nodes as a *state*; each (state, word) step is computed once and
+    remembered, so a text mostly costs one dictionary lookup per step (a lazily built DFA).
     """
 
+    MAX_STEPS = 500_000  # remembered steps before the memory is cleared (bounds memory)
+
     def __init__(self) -> None:
-        self.root = _Node()
-        self._children: dict[tuple[int, tuple, bool], _Node] = {}
+        # Per node: plain-word edges on the norm / lemma (word -> children), words with a
+        # condition ((attr, word) -> ((punct, sent_start, child), ...)), other tests
+        # ((test, child), ...), children reached without a token (optional tokens), keys ending here.
+        self._norm: list[dict[str, tuple[int, ...]]] = [{}]
+        self._lemma: list[dict[str, tuple[int, ...]] | None] = [None]
+        self._cond: list[dict[tuple[str, str], tuple[tuple, ...]] | None] = [None]
+        self._special: list[tuple[tuple[tuple, int], ...]] = [()]
+        self._skip: list[tuple[int, ...]] = [()]
+        self._ends: list[tuple[str, ...]] = [()]
+        self._children: dict[tuple[int, tuple, bool], int] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget the remembered steps and first words (after a pattern is added)."""
+        self._closures: dict[int, tuple[int, ...]] = {}
+        self._states: list[tuple[int, ...]] = [(0,)]   # state 0: the root alone
+        self._state_ids: dict[tuple[int, ...], int] = {(0,): 0}
+        self._state_ends: list[tuple[str, ...]] = [()]
+        self._steps: dict[tuple, int] = {}
+        self._first_words: set[str] | None | bool = False
+
+    @property
+    def root(self) -> int:
+        return 0
 
     @staticmethod
     def _test(token: dict) -> tuple | None:
@@ -169,6 +192,15 @@ class WordTrie:
             return None
         return attr, words, negated, punct, sent
 
+    def _new_node(self) -> int:
+        self._norm.append({})
+        self._lemma.append(None)
+        self._cond.append(None)
+        self._special.append(())
+        self._skip.append(())
+        self._ends.append(())
+        return len(self._norm) - 1
+
     def add(self, key: str, pattern: list[dict]) -> bool:
         """Add a pattern; False (nothing added) when it needs the Matcher."""
         tests = [self._test(t) for t in pattern]
@@ -177,53 +209,112 @@ class WordTrie:
         optional = [t.get("OP") == "?" for t in pattern]
         if optional[0] or optional[-1]:
             return False  # the compiler strips these; the Matcher handles any other case
-        node = self.root
+        node = 0
         for test, opt in zip(tests, optional):
-            ident = (id(node), test, opt)
+            attr, words, negated, punct, sent = test  # type: ignore[misc]
+            # the child map is keyed without frozensets (sorted tuples are not tracked by the GC)
+            ident = (node, (attr, tuple(sorted(words or ())), words is None, negated, punct, sent), opt)
             child = self._children.get(ident)
             if child is None:
-                child = self._children[ident] = _Node()
-                attr, words, negated, punct, sent = test  # type: ignore[misc]
+                child = self._children[ident] = self._new_node()
                 if attr and not negated and punct is None and sent is None:
-                    edges = node.norm if attr == "NORM" else node.lemma
+                    if attr == "NORM":
+                        edges = self._norm[node]
+                    else:
+                        edges = self._lemma[node] = self._lemma[node] or {}
                     for w in words:
-                        edges.setdefault(w, []).append(child)
+                        edges[w] = edges.get(w, ()) + (child,)
                 elif attr and not negated:
+                    cond = self._cond[node] = self._cond[node] or {}
                     for w in words:
-                        node.cond.setdefault((attr, w), []).append((punct, sent, child))
+                        cond[(attr, w)] = cond.get((attr, w), ()) + ((punct, sent, child),)
                 else:
-                    node.special.append((test, child))
+                    self._special[node] += ((test, child),)
                 if opt:
-                    node.skip.append(child)
+                    self._skip[node] += (child,)
             node = child
-        if key not in node.ends:
-            node.ends.append(key)
+        if key not in self._ends[node]:
+            self._ends[node] += (key,)
+        self._reset()
         return True
 
     def _firsts(self) -> set[str] | None:
         """The words a match can start with (None: any word can start one)."""
-        firsts = getattr(self, "_first_words", False)
+        firsts = self._first_words
         if firsts is False:
-            root = self.root
-            firsts = None if root.special or root.skip else (
-                set(root.norm) | set(root.lemma) | {w for _, w in root.cond})
+            firsts = None if self._special[0] or self._skip[0] else (
+                set(self._norm[0]) | set(self._lemma[0] or ()) | {w for _, w in self._cond[0] or ()})
             self._first_words = firsts
         return firsts
 
-    @staticmethod
-    def _closure(node: _Node) -> list[_Node]:
+    def _closure(self, node: int) -> tuple[int, ...]:
         """The node and every node reached from it by skipping optional tokens."""
-        if node.closure is None:
+        closure = self._closures.get(node)
+        if closure is None:
             out, stack, seen = [], [node], set()
             while stack:
                 n = stack.pop()
-                if id(n) in seen:
+                if n in seen:
                     continue
-                seen.add(id(n))
+                seen.add(n)
                 out.append(n)
-                stack.extend(n.skip)
-            node.closure = out
-        return node.closure
+                stack.extend(self._skip[n])
+            closure = self._closures[node] = tuple(out)
+        return closure
+
+    def _needs_flags(self, state: int, norm: str, lemma: str) -> bool:
+        """True when a step from ``state`` on this word reads the token's punct/sentence flags."""
+        for node in self._states[state]:
+            if self._special[node]:
+                return True
+            cond = self._cond[node]
+            if cond and (("NORM", norm) in cond or ("LEMMA", lemma) in cond):
+                return True
+        return False
+
+    def _step(self, state: int, norm: str, lemma: str, flag: tuple[bool, bool] | None) -> int:
+        """The state after one token (-1: no live node), computed as the node-by-node walk would."""
+        nxt: list[int] = []
+        for node in self._states[state]:
+            nxt.extend(self._norm[node].get(norm, ()))
+            lemma_edges = self._lemma[node]
+            if lemma_edges:
+                nxt.extend(lemma_edges.get(lemma, ()))
+            cond = self._cond[node]
+            if cond:
+                for key in (("NORM", norm), ("LEMMA", lemma)):
+                    for want_punct, want_sent, child in cond.get(key, ()):
+                        punct, sent_start = flag  # type: ignore[misc]
+                        if (want_punct is None or punct == want_punct) and \
+                                (want_sent is None or sent_start == want_sent):
+                            nxt.append(child)
+            if self._special[node]:
+                punct, sent_start = flag  # type: ignore[misc]
+                for (attr, words, negated, want_punct, want_sent), child in self._special[node]:
+                    if want_punct is not None and punct != want_punct:
+                        continue
+                    if want_sent is not None and sent_start != want_sent:
+                        continue
+                    if words is not None and ((norm if attr == "NORM" else lemma) in words) == negated:
+                        continue
+                    nxt.append(child)
+        if not nxt:
+            return -1
+        live: list[int] = []
+        seen: set[int] = set()
+        for node in nxt:
+            for m in self._closure(node):
+                if m not in seen:
+                    seen.add(m)
+                    live.append(m)
+        key = tuple(live)
+        sid = self._state_ids.get(key)
+        if sid is None:
+            sid = self._state_ids[key] = len(self._states)
+            self._states.append(key)
+            # the keys ending in this state, in the order the node-by-node walk reports them
+            self._state_ends.append(tuple(dict.fromkeys(k for m in live for k in self._ends[m])))
+        return sid
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(key, start, end) of every pattern found in ``doc``, each once."""
@@ -231,53 +322,38 @@ class WordTrie:
         n = len(norms)
         flags: list[tuple[bool, bool]] | None = None
         found: dict[tuple[str, int, int], None] = {}
-        root = self.root
         firsts = self._firsts()
+        if len(self._steps) > self.MAX_STEPS:
+            self._reset()
+            firsts = self._firsts()
+        steps, state_ends = self._steps, self._state_ends
         for start in range(n):
             if firsts is not None and norms[start] not in firsts and lemmas[start] not in firsts:
                 continue
-            live = [root]
+            state = 0
             i = start
-            while live and i < n:
+            while i < n:
                 norm, lemma = norms[i], lemmas[i]
-                nxt: list[_Node] = []
-                for node in live:
-                    nxt.extend(node.norm.get(norm, ()))
-                    if node.lemma:
-                        nxt.extend(node.lemma.get(lemma, ()))
-                    if node.cond:
-                        for key in (("NORM", norm), ("LEMMA", lemma)):
-                            for want_punct, want_sent, child in node.cond.get(key, ()):
-                                if flags is None:
-                                    flags = [(t.is_punct, t.is_sent_start is True) for t in doc]
-                                punct, sent_start = flags[i]
-                                if (want_punct is None or punct == want_punct) and \
-                                        (want_sent is None or sent_start == want_sent):
-                                    nxt.append(child)
-                    if node.special:
-                        if flags is None:
-                            flags = [(t.is_punct, t.is_sent_start is True) for t in doc]
-                        punct, sent_start = flags[i]
-                        for (attr, words, negated, want_punct, want_sent), child in node.special:
-                            if want_punct is not None and punct != want_punct:
-                                continue
-                            if want_sent is not None and sent_start != want_sent:
-                                continue
-                            if words is not None and ((norm if attr == "NORM" else lemma) in words) == negated:
-                                continue
-                            nxt.append(child)
+                key = (state, norm, lemma)
+                nxt = steps.get(key)
+                if nxt is None:
+                    if self._needs_flags(state, norm, lemma):
+                        nxt = steps[key] = _NEEDS_FLAGS
+                    else:
+                        nxt = steps[key] = self._step(state, norm, lemma, None)
+                if nxt == _NEEDS_FLAGS:
+                    if flags is None:
+                        flags = _flags(doc)
+                    fkey = (state, norm, lemma, flags[i])
+                    nxt = steps.get(fkey)
+                    if nxt is None:
+                        nxt = steps[fkey] = self._step(state, norm, lemma, flags[i])
                 i += 1
-                if not nxt:
+                if nxt < 0:
                     break
-                live = []
-                seen = set()
-                for node in nxt:
-                    for m in (node.closure or self._closure(node)):
-                        if id(m) not in seen:
-                            seen.add(id(m))
-                            live.append(m)
-                            for key in m.ends:
-                                found[(key, start, i)] = None
+                for k in state_ends[nxt]:
+                    found[(k, start, i)] = None
+                state = nxt
         return list(found)
 
 

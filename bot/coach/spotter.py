@@ -28,6 +28,7 @@ if not Doc.has_extension("coach_negated"):
     Doc.set_extension("coach_negated", default=None)
 
 from bot.coach.classifier import CoachClassifier, TextNormaliser, unit_text
+from bot.coach.pipeline import _words
 
 
 @dataclass
@@ -197,18 +198,21 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
     """
     bounds: list[tuple[int, int, str]] = [(0, len(doc), "message")]
     sentence_of = [0]
+    # the tokens' texts and norms as plain lists (reading them off Token objects costs more)
+    words_all = [t.text for t in doc]
+    norms = _words(doc)[0]
     if not message_only:
-        sents = list(doc.sents)
-        for sent in sents:
+        sents = [(sent.start, sent.end) for sent in doc.sents]
+        for sent_start, sent_end in sents:
             sid = 0
             if len(sents) > 1:  # one sentence: the message is that sentence
                 sid = len(bounds)
-                bounds.append((sent.start, sent.end, "sentence"))
+                bounds.append((sent_start, sent_end, "sentence"))
                 sentence_of.append(sid)
-            cuts = [t.i for t in sent if t.norm_ in clause_breaks or t.text in clause_breaks]
+            cuts = [i for i in range(sent_start, sent_end) if norms[i] in clause_breaks or words_all[i] in clause_breaks]
             if cuts:
-                start = sent.start
-                for cut in [*cuts, sent.end]:
+                start = sent_start
+                for cut in [*cuts, sent_end]:
                     if cut - start >= 2:
                         bounds.append((start, cut, "clause"))
                         sentence_of.append(sid)
@@ -220,7 +224,6 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
             token = "__cue_" + key.replace("|", "_") + "__"
             cues.extend((token[:-2] + "_negated__" if (sp.start, sp.end) in negated else token, sp.start, sp.end)
                         for sp in spans if not hidden[sp.start])
-    words_all = [t.text for t in doc]
     has_alnum = [any(ch.isalnum() for ch in w) for w in words_all]
     # Each token normalised once (the normaliser's words never cross a space, so joining the
     # tokens' normal forms is the same as normalising the joined text).
