@@ -79,31 +79,37 @@ class _Screen:
         """Tokenise, normalise and split into sentences (spaces dropped, offsets kept)."""
         # Lower-case first (one character for one, so offsets stay the same): the
         # tokenizer's contraction rules only know "I'm"/"i'm", not "I'M".
-        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+        # (ASCII text lowers one character for one; whole-string lower() is just faster.)
+        lowered = text.lower() if text.isascii() else \
+            "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
         doc = self.nlp.make_doc(lowered)
         norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
         previous = ""
         barriers = self.rules.barriers
         contractions = self.rules.contractions
+        norm_of, lemma_of = self.normalize.norm, self.normalize.lemma
         for token in doc:
+            token_text = token.text
             if token.is_space:
-                if "\n" in token.text and breaks:
+                if "\n" in token_text and breaks:
                     breaks[-1] = True
                 continue
-            norm = self.normalize.norm(token.text, token.norm_, previous)
+            norm = norm_of(token_text, token.norm_, previous)
             words = (norm,)
             if contractions is not None and norm in contractions.words:
                 following = doc[token.i + 1].text if token.i + 1 < len(doc) else ""
                 words = contractions.split(norm, previous, following.lower()) or words
+            is_punct = token.is_punct
+            start = token.idx
+            is_break = is_punct and _SENTENCE_END.fullmatch(token_text) is not None
             for word in words:   # "hell post" is read as "he will post", one span for both
                 previous = word
                 norms.append(word)
-                lemmas.append(self.normalize.lemma(word))
-                is_punct = token.is_punct
+                lemmas.append(lemma_of(word))
                 punct.append(is_punct)
-                starts.append(token.idx)
-                ends.append(token.idx + len(token.text))
-                breaks.append(is_punct and _SENTENCE_END.fullmatch(token.text) is not None)
+                starts.append(start)
+                ends.append(start + len(token_text))
+                breaks.append(is_break)
         for k in self.normalize.label_positions(norms):   # "yes/no/maybe": labels
             norms[k] = lemmas[k] = "label:" + norms[k]
         n = len(norms)

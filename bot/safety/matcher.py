@@ -171,26 +171,85 @@ def _test(el: Element, toks: Tokens, i: int) -> bool:  # one-token elements only
     return True  # ANY
 
 
+class RequiredBits:
+    """Required word sets as bits, so "does this text hold a word of each set?" is one
+    integer AND instead of a set intersection per required set.
+
+    Every distinct set gets one bit; a word lights the bits of the sets that hold it;
+    something needing sets A and B is possible in a text iff both its bits are lit."""
+
+    def __init__(self) -> None:
+        self._bit: dict[frozenset[str], int] = {}
+        self._word_bits: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._bit)
+
+    def need(self, sets: Iterable[frozenset[str]]) -> int:
+        need = 0
+        for required in sets:
+            bit = self._bit.get(required)
+            if bit is None:
+                bit = 1 << len(self._bit)
+                for word in required:
+                    self._word_bits[word] = self._word_bits.get(word, 0) | bit
+                self._bit[required] = bit   # counted (len) only once its words are in
+            need |= bit
+        return need
+
+    def lit(self, words: Iterable[str]) -> int:
+        get, lit = self._word_bits.get, 0
+        for word in words:
+            lit |= get(word, 0)
+        return lit
+
+
 _ALT_INDEX: dict[int, tuple] = {}
+_BRANCH_BITS = RequiredBits()   # the required word sets of every alternative's branches
 
 
 def _alt_index(el: Element) -> tuple:
     """An alternative's branches by the words they can start with, so a position only
-    tries the branches its word can open (a macro such as @actor has dozens)."""
+    tries the branches its word can open (a macro such as @actor has dozens).
+    Each branch comes with the bits of the word sets it requires (``_seq_anchor_sets``)."""
     entry = _ALT_INDEX.get(id(el))
     if entry is None or entry[0] is not el:
-        by_word: dict[str, list[Seq]] = {}
-        anywhere: list[Seq] = []
+        by_word: dict[str, list[tuple[Seq, int]]] = {}
+        anywhere: list[tuple[Seq, int]] = []
         for alt in el.data:
+            branch = (alt, _BRANCH_BITS.need(_seq_anchor_sets(alt)))
             first = _first_words(alt)
             if first is None:
-                anywhere.append(alt)
+                anywhere.append(branch)
             else:
                 for word in first:
-                    by_word.setdefault(word, []).append(alt)
+                    by_word.setdefault(word, []).append(branch)
         entry = (el, by_word, tuple(anywhere))
         _ALT_INDEX[id(el)] = entry
     return entry
+
+
+def _index_alternatives(seq: Seq) -> None:
+    """Build the index of every alternative in `seq` now (at load time), so the branch
+    bits are all known before any text is read."""
+    for el in seq:
+        if el.kind == ALT:
+            _alt_index(el)
+            for alt in el.data:
+                _index_alternatives(alt)
+
+
+def _sentence_bits(toks: Tokens, p: int, limit: int) -> int:
+    """The branch bits lit by every norm and lemma from the start of p's sentence up to
+    `limit`: those words are a superset of what any match from p can read. Memoised;
+    the key holds the number of known sets, so a set added later is never missed."""
+    lo = toks.sent_start[p]
+    key = ("bits", lo, limit, len(_BRANCH_BITS))
+    lit = toks.memo.get(key)
+    if lit is None:
+        lit = _BRANCH_BITS.lit(set(toks.norms[lo:limit]) | set(toks.lemmas[lo:limit]))
+        toks.memo[key] = lit
+    return lit
 
 
 def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
@@ -213,14 +272,26 @@ def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
                 found = memo.get(key)
                 if found is None:
                     found = set()
-                    _, by_word, anywhere = _alt_index(el)
+                    index = _ALT_INDEX.get(id(el))   # _alt_index, inlined: the hottest loop
+                    if index is None or index[0] is not el:
+                        index = _alt_index(el)
+                    _, by_word, anywhere = index
                     branches = list(anywhere)
+                    lit = None
                     if p < limit:
                         seen = by_word.get(norms[p], ())
                         branches.extend(seen)
                         if lemmas[p] != norms[p]:
                             branches.extend(b for b in by_word.get(lemmas[p], ()) if b not in seen)
-                    for alt in branches:
+                        if not branches:   # no branch can start here: nothing found
+                            memo[key] = found
+                            continue
+                        lit = _sentence_bits(toks, p, limit)
+                    for alt, need in branches:
+                        # A branch needing a word the sentence lacks cannot match: skip it
+                        # without reading (most of a big macro's branches, in most text).
+                        if lit is not None and (need & lit) != need:
+                            continue
                         found |= match_ends(alt, toks, p, limit)
                     memo[key] = found
                 nxt |= found
@@ -310,49 +381,90 @@ class PatternSet:
     """Named groups of compiled patterns, matched sentence by sentence."""
 
     def __init__(self) -> None:
-        self._patterns: list[tuple[str, Seq, frozenset[str] | None]] = []
-        self._second: list[tuple[frozenset[str], ...] | None] = []  # the other required word sets
+        # (key, seq, first words or None, id of the distinct seq, opens with "^")
+        self._patterns: list[tuple[str, Seq, frozenset[str] | None, int, bool]] = []
+        # Each pattern's other required word sets (besides its anchor's), as bits.
+        self._bits = RequiredBits()
+        self._need: list[int] = []
         self._by_anchor: dict[str, list[int]] = {}
         self._always: list[int] = []
+        # Many rules share a pattern line (the same @macro under several rule ids); a
+        # sentence reads each distinct pattern once and hands its spans to every key.
+        self._seq_ids: dict[Seq, int] = {}
 
     def add(self, key: str, seqs: Sequence[Seq]) -> None:
         for seq in seqs:
             index = len(self._patterns)
-            self._patterns.append((key, seq, _first_words(seq)))
+            seq_id = self._seq_ids.setdefault(seq, len(self._seq_ids))
+            # "^ ...": only the sentence's first token can start a match (START is never
+            # optional), so the other positions need not be tried.
+            at_start = seq[0].kind == START
+            self._patterns.append((key, seq, _first_words(seq), seq_id, at_start))
+            _index_alternatives(seq)
             sets = _seq_anchor_sets(seq)
-            self._second.append(tuple(sets[1:]) or None)
+            self._need.append(self._bits.need(sets[1:]))
             if not sets:
                 self._always.append(index)
             else:
                 for word in sets[0]:
                     self._by_anchor.setdefault(word, []).append(index)
 
-    def candidates(self, toks: Tokens, lo: int, hi: int) -> set[int]:
-        found = set(self._always)
-        by_anchor = self._by_anchor
+    @staticmethod
+    def _words(toks: Tokens, lo: int, hi: int) -> set[str]:
+        """Every norm and lemma of tokens lo..hi."""
         words = set(toks.norms[lo:hi])
         words.update(toks.lemmas[lo:hi])
+        return words
+
+    def candidates(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
+        """Patterns whose required words all occur in tokens lo..hi (any other cannot match)."""
+        found = set(self._always)
+        by_anchor = self._by_anchor
+        if words is None:
+            words = self._words(toks, lo, hi)
         for word in words:
             hits = by_anchor.get(word)
             if hits:
                 found.update(hits)
-        second = self._second
-        return {i for i in found
-                if second[i] is None or all(not req.isdisjoint(words) for req in second[i])}
+        lit, need = self._bits.lit(words), self._need
+        return {i for i in found if (need[i] & lit) == need[i]}
 
     def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
         """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""
+        words = self._words(toks, lo, hi)
+        found = self.candidates(toks, lo, hi, words)
+        if not found:
+            return {}
+        norms, lemmas = toks.norms, toks.lemmas
+        # Where each word (norm or lemma) occurs, so a pattern with first words only
+        # tries the positions holding one of them instead of testing every token.
+        where: dict[str, list[int]] = {}
+        for p in range(lo, hi):
+            where.setdefault(norms[p], []).append(p)
+            if lemmas[p] != norms[p]:
+                where.setdefault(lemmas[p], []).append(p)
+        by_seq: dict[int, dict[int, int]] = {}   # distinct pattern -> {start: longest end}
         out: dict[str, dict[int, int]] = {}
-        for index in self.candidates(toks, lo, hi):
-            key, seq, first = self._patterns[index]
-            for start in range(lo, hi):
-                if first is not None and toks.norms[start] not in first and toks.lemmas[start] not in first:
-                    continue
-                ends = match_ends(seq, toks, start, hi)
-                ends.discard(start)
-                if ends:
-                    spans = out.setdefault(key, {})
-                    end = max(ends)
+        for index in found:
+            key, seq, first, seq_id, at_start = self._patterns[index]
+            seq_spans = by_seq.get(seq_id)
+            if seq_spans is None:
+                if at_start:
+                    starts = [lo] if first is None or norms[lo] in first or lemmas[lo] in first else []
+                elif first is None:
+                    starts = range(lo, hi)
+                else:
+                    starts = sorted({p for word in first.intersection(words) for p in where[word]})
+                seq_spans = {}
+                for start in starts:
+                    ends = match_ends(seq, toks, start, hi)
+                    ends.discard(start)
+                    if ends:
+                        seq_spans[start] = max(ends)
+                by_seq[seq_id] = seq_spans
+            if seq_spans:
+                spans = out.setdefault(key, {})
+                for start, end in seq_spans.items():
                     if spans.get(start, -1) < end:
                         spans[start] = end
         return {key: sorted(spans.items()) for key, spans in out.items()}

@@ -21,6 +21,9 @@ _AFTER_PRONOUN = {"s": "'s", "re": "are", "ll": "will", "d": "would", "ve": "hav
 _PRONOUNS = {"he", "she", "it", "that", "there", "what", "who", "they", "we", "you"}
 _MAX_RUNS = 4
 _FUZZY_MIN = 4   # a shorter typo is too often another word
+# Per-token results are cached (the same few thousand words recur in every message);
+# a cache that grows past this is emptied, so odd input cannot grow memory for ever.
+_CACHE_MAX = 50_000
 
 
 def _deletion_index(words) -> dict[str, tuple[str, ...]]:
@@ -66,6 +69,8 @@ class Normalizer:
         # answers, so the "no" in them is never read as a refusal.
         self._labels = frozenset(w.lower() for w in list_labels)
         self._joiners = frozenset(label_joiners)
+        self._norm_cache: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lemma_cache: dict[str, str] = {}
 
     def _is_word(self, form: str) -> bool:
         return form in self._known or form in self._lemmas
@@ -90,11 +95,24 @@ class Normalizer:
         return _RUN.sub(lambda m: m.group(1) * 2, form)
 
     def norm(self, text: str, spacy_norm: str, previous: str) -> str:
-        form = fold_accents(text.lower().translate(_APOSTROPHES))
+        # Only the contraction tails below look at the previous word; the rest depends
+        # on (text, spaCy's norm) alone and is cached under that key.
+        cached = self._norm_cache.get((text, spacy_norm))
+        if cached is None:
+            form = fold_accents(text.lower().translate(_APOSTROPHES))
+            cached = (form, self._context_free_norm(form, spacy_norm))
+            if len(self._norm_cache) >= _CACHE_MAX:
+                self._norm_cache.clear()
+            self._norm_cache[(text, spacy_norm)] = cached
+        form, norm = cached
         if previous == "i" and form in _AFTER_I:
             return _AFTER_I[form]
         if previous in _PRONOUNS and form in _AFTER_PRONOUN:
             return _AFTER_PRONOUN[form]   # "hes" is read as "he" + "s": "he 's"
+        return norm
+
+    def _context_free_norm(self, form: str, spacy_norm: str) -> str:
+        """The norm of a lower-cased, accent-folded token, whatever word came before."""
         if form in self._spelling:
             return self._spelling[form]
         if self._masked and not form.isalpha():
@@ -151,9 +169,16 @@ class Normalizer:
         return lemma.lower() if isinstance(lemma, str) else form
 
     def lemma(self, norm: str) -> str:
-        if norm in self._lemma_overrides:
-            return self._lemma_overrides[norm]
-        return self.lemma_from(self._lemmas, norm)
+        lemma = self._lemma_cache.get(norm)
+        if lemma is None:
+            if norm in self._lemma_overrides:
+                lemma = self._lemma_overrides[norm]
+            else:
+                lemma = self.lemma_from(self._lemmas, norm)
+            if len(self._lemma_cache) >= _CACHE_MAX:
+                self._lemma_cache.clear()
+            self._lemma_cache[norm] = lemma
+        return lemma
 
     def __call__(self, doc: Doc) -> Doc:
         previous = ""
