@@ -89,12 +89,24 @@ def main() -> int:
     dt, cpu = time.perf_counter() - t, time.process_time() - c
     rows.append(("coach only, batches", len(lines), dt, len(lines) / dt, len(lines) / cpu, batch_row[5]))
     rows.append(batch_row)
+    # A baseline measured in the same run, so numbers compare across machines: the least any
+    # spaCy-based line scorer does (parse the JSON line, tokenise with blank English, write JSON).
+    import spacy
+    blank = spacy.blank("en")
+    t, c = time.perf_counter(), time.process_time()
+    for line in lines:
+        request = json.loads(line)
+        json.dumps({"tokens": len(blank(request["text"]))})
+    base_cpu = time.process_time() - c
+    base_rate = len(lines) / base_cpu
     print(f"bot.safety available: {safety_available()}" + (f" but failing ({safety_error})" if safety_error else ""))
     print(f"load (import + build): {load:.2f} s")
     print("utt/s (wall) suffers when other processes share the core; utt/s (cpu) is per core-second.")
     print(f"{'run':<28}{'utterances':>11}{'seconds':>9}{'utt/s (wall)':>14}{'utt/s (cpu)':>13}{'w/ concern':>12}")
     for label, n, dt, rate, cpu_rate, wc in rows:
         print(f"{label:<28}{n:>11}{dt:>9.2f}{rate:>14.0f}{cpu_rate:>13.0f}{wc:>12}")
+    print(f"baseline (JSON + spaCy blank tokeniser): {base_rate:.0f} utt/s (cpu); "
+          f"rehearse analyze costs {base_rate / batch_row[4]:.1f}x the baseline per line")
     return 0
 
 
