@@ -102,7 +102,7 @@ class CoachNormalizer:
         return doc
 
 
-def _words(doc: Doc) -> tuple[list[str], list[str]]:
+def token_words(doc: Doc) -> tuple[list[str], list[str]]:
     """The folded norms and lemmas of a doc's tokens (set by the normaliser)."""
     words = doc.user_data.get("coach_words")
     if words is None or len(words[0]) != len(doc):
@@ -318,7 +318,7 @@ class WordTrie:
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(key, start, end) of every pattern found in ``doc``, each once."""
-        norms, lemmas = _words(doc)
+        norms, lemmas = token_words(doc)
         n = len(norms)
         flags: list[tuple[bool, bool]] | None = None
         found: dict[tuple[str, int, int], None] = {}
@@ -395,7 +395,7 @@ class ActivityFinder:
         strings = self.strings
         found = {(strings[key], s, e) for key, s, e in self.trie.matches(doc)}
         if self.lemma_min:
-            _, lemmas = _words(doc)
+            _, lemmas = token_words(doc)
             for i, lemma in enumerate(lemmas):
                 for key, n in self.lemma_min.get(lemma, ()):
                     if len(doc[i].text) >= n:
@@ -514,7 +514,7 @@ class CoachCues:
         where the trigger stands; the matcher runs on a short window there, not the whole text.
         """
         where: dict[tuple[str, str], list[int]] = {}
-        norms, lemmas = _words(doc)
+        norms, lemmas = token_words(doc)
         buckets = self.buckets
         firsts = self.firsts
         for i, (norm, lemma) in enumerate(zip(norms, lemmas)):
