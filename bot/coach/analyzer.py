@@ -17,7 +17,7 @@ from spacy.util import filter_spans
 from bot.coach.classifier import CoachClassifier, TextNormaliser
 from bot.coach.knowledge import CodeRule, Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
-from bot.coach.pipeline import CoachPipeline, coach_pipeline
+from bot.coach.pipeline import CoachPipeline, coach_pipeline, token_texts, token_words
 from bot.coach.spotter import Hit, Spotter, Units
 
 MAX_CHARS = 20_000
@@ -80,8 +80,10 @@ class Analyzer:
         for i, sent in enumerate(doc.sents):
             for t in range(sent.start, sent.end):
                 sent_of[t] = i
-        breaks = [t.i for t in doc if t.norm_ in self.k.scope_breaks]
-        clause_breaks = {t.i for t in doc if t.norm_ in self.k.clause_breaks or t.text in self.k.clause_breaks}
+        norms, texts = token_words(doc)[0], token_texts(doc)
+        scope, clause = self.k.scope_breaks, self.k.clause_breaks
+        breaks = [i for i, norm in enumerate(norms) if norm in scope]
+        clause_breaks = {i for i, (norm, text) in enumerate(zip(norms, texts)) if norm in clause or text in clause}
         frames = cues.get("ctx|disowning|0", []) + cues.get("ctx|reporting|0", [])
         by_code: dict[str, list[tuple[str, str, list[Span]]]] = {}
         for key, spans in cues.items():
@@ -223,8 +225,9 @@ class Analyzer:
         """True when a negator stands right before the span ("not everyone", "won't be hurt")."""
         i = span.start - 1
         skipped = 0
+        norms = token_words(span.doc)[0]
         while i >= 0 and skipped < 2 and i not in ctx["clause_breaks"]:
-            norm = span.doc[i].norm_
+            norm = norms[i]
             if norm in self.k.negators:
                 return not (in_conditions and self._in_condition(span.doc, i, ctx))
             if norm not in ("even", "really", "ever", "always", "just", "actually", "that", "like", "exactly", "be", "feel"):

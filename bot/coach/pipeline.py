@@ -80,9 +80,11 @@ class CoachNormalizer:
         return norm
 
     def __call__(self, doc: Doc) -> Doc:
-        norms, lemmas = [], []
+        norms, lemmas, texts, flags = [], [], [], []
         folded = self.folded
         for token in doc:
+            texts.append(token.text)
+            flags.append((token.is_punct, token.is_sent_start is True))
             raw = token.norm_
             hit = folded.get(raw)
             if hit is None:
@@ -97,8 +99,11 @@ class CoachNormalizer:
             token.lemma_ = lemma
             norms.append(norm)
             lemmas.append(lemma)
-        # The folded words, for the cue matchers (reading token attributes again costs more).
+        # The folded words, texts and flags as plain lists, read once here: the cue matchers,
+        # the analyzer and the classifier's units read them many times, and every read of a
+        # token attribute makes a new Token object.
         doc.user_data["coach_words"] = (norms, lemmas)
+        doc.user_data["coach_tokens"] = (texts, flags)
         return doc
 
 
@@ -110,9 +115,20 @@ def token_words(doc: Doc) -> tuple[list[str], list[str]]:
     return words
 
 
+def token_texts(doc: Doc) -> list[str]:
+    """The tokens' texts (kept by the normaliser)."""
+    kept = doc.user_data.get("coach_tokens")
+    if kept is None or len(kept[0]) != len(doc):
+        return [t.text for t in doc]
+    return kept[0]
+
+
 def _flags(doc: Doc) -> list[tuple[bool, bool]]:
     """(is_punct, is_sent_start) per token: what the trie's conditional token tests read."""
-    return [(t.is_punct, t.is_sent_start is True) for t in doc]
+    kept = doc.user_data.get("coach_tokens")
+    if kept is None or len(kept[1]) != len(doc):
+        return [(t.is_punct, t.is_sent_start is True) for t in doc]
+    return kept[1]
 
 
 _NEEDS_FLAGS = -2  # a transition entry meaning "depends on the token's punct/sentence flags"

@@ -28,7 +28,7 @@ if not Doc.has_extension("coach_negated"):
     Doc.set_extension("coach_negated", default=None)
 
 from bot.coach.classifier import CoachClassifier, TextNormaliser, unit_text
-from bot.coach.pipeline import token_words
+from bot.coach.pipeline import token_texts, token_words
 
 
 @dataclass
@@ -199,7 +199,7 @@ def build_units(doc: Doc, hidden: Sequence[bool], kind: str, after_refusal: bool
     bounds: list[tuple[int, int, str]] = [(0, len(doc), "message")]
     sentence_of = [0]
     # the tokens' texts and norms as plain lists (reading them off Token objects costs more)
-    words_all = [t.text for t in doc]
+    words_all = token_texts(doc)
     norms = token_words(doc)[0]
     if not message_only:
         sents = [(sent.start, sent.end) for sent in doc.sents]
