@@ -137,20 +137,22 @@ class Analyzer:
             units = self.spotter.score([(doc, self._hidden(doc, ctx), kind, after_refusal)],
                                        lazy=thresholds is None)[0]
         cues = doc._.coach_cues or {}
-        blocked = {code: [(e.start, e.end) for e in cues.get(f"{code}|exceptions|1", [])]
-                   for code in self.spotter.codes if not code.startswith("family:")}
+        # Token ranges of each scored code's exceptions found here (codes without any are left out).
+        blocked: dict[str, list[tuple[int, int]]] = {}
         # A code whose every cue here is negated by the speaker ("not everyone likes this") is
         # not heard by the classifier either: the words it learned from are the ones negated.
         negated = doc._.coach_negated or set()
-        denied = set()
+        denied, heard = set(), set()
         for key, spans in cues.items():
             code, cue_set, _ = key.split("|")
-            if cue_set == "main" and spans and all((sp.start, sp.end) in negated for sp in spans):
-                denied.add(code)
-        for key, spans in cues.items():
-            code, cue_set, _ = key.split("|")
-            if cue_set == "main" and any((sp.start, sp.end) not in negated for sp in spans):
-                denied.discard(code)
+            if cue_set == "exceptions" and code in self.spotter.scored:
+                blocked[code] = [(e.start, e.end) for e in spans]
+            elif cue_set == "main" and spans:
+                if any((sp.start, sp.end) not in negated for sp in spans):
+                    heard.add(code)
+                else:
+                    denied.add(code)
+        denied -= heard
         ctx["denied"] = denied
         ctx["blocked"] = blocked
         out: dict[str, Hit] = {}

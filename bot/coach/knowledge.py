@@ -112,7 +112,11 @@ class Knowledge:
         return None
 
 
-class _PlainLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the pure-Python one takes a second to read the cues)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PlainLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """YAML without YAML 1.1 booleans: in cue files "no", "yes", "on" and "off" are words."""
 
 

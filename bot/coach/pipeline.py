@@ -123,7 +123,7 @@ def token_texts(doc: Doc) -> list[str]:
     return kept[0]
 
 
-def _flags(doc: Doc) -> list[tuple[bool, bool]]:
+def token_flags(doc: Doc) -> list[tuple[bool, bool]]:
     """(is_punct, is_sent_start) per token: what the trie's conditional token tests read."""
     kept = doc.user_data.get("coach_tokens")
     if kept is None or len(kept[1]) != len(doc):
@@ -359,7 +359,7 @@ class WordTrie:
                         nxt = steps[key] = self._step(state, norm, lemma, None)
                 if nxt == _NEEDS_FLAGS:
                     if flags is None:
-                        flags = _flags(doc)
+                        flags = token_flags(doc)
                     fkey = (state, norm, lemma, flags[i])
                     nxt = steps.get(fkey)
                     if nxt is None:

@@ -28,7 +28,7 @@ if not Doc.has_extension("coach_negated"):
     Doc.set_extension("coach_negated", default=None)
 
 from bot.coach.classifier import CoachClassifier, TextNormaliser, unit_text
-from bot.coach.pipeline import token_texts, token_words
+from bot.coach.pipeline import token_flags, token_texts, token_words
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Spotter:
         self.trim_words = set(trim_words)
         self.clause_breaks = clause_breaks
         self.codes = [c for c in classifier.codes if c in thresholds]
+        self.scored = frozenset(c for c in self.codes if not c.startswith("family:"))  # codes, not family columns
         self.columns = [classifier.index[c] for c in self.codes]
         self._limits = np.array([thresholds[c] for c in self.codes])
         self._fillers: dict[tuple[str, str], bool] = {}
@@ -111,18 +112,22 @@ class Spotter:
 
     # ------------------------------------------------------------------ hits
     def _trim(self, doc: Doc, start: int, end: int, hidden: Sequence[bool]) -> Span | None:
-        while start < end and (self._filler(doc[start]) or (hidden and hidden[start])):
+        texts, norms, flags = token_texts(doc), token_words(doc)[0], token_flags(doc)
+
+        def filler(i: int) -> bool:
+            return self._filler(texts[i], norms[i], flags[i][0]) or bool(hidden and hidden[i])
+
+        while start < end and filler(start):
             start += 1
-        while end > start and (self._filler(doc[end - 1]) or (hidden and hidden[end - 1])):
+        while end > start and filler(end - 1):
             end -= 1
         return doc[start:end] if end > start else None
 
-    def _filler(self, token) -> bool:
-        text = token.text
-        key = (text, token.norm_)
+    def _filler(self, text: str, norm: str, is_punct: bool) -> bool:
+        key = (text, norm)
         hit = self._fillers.get(key)
         if hit is None:
-            hit = (token.is_punct or token.is_space or token.norm_ in self.trim_words
+            hit = (is_punct or text.isspace() or norm in self.trim_words
                    or not any(ch.isalnum() for ch in text))
             if len(self._fillers) < 100_000:
                 self._fillers[key] = hit
