@@ -297,7 +297,7 @@ class CoachClassifier:
         self._f_idf = np.asarray(v.idf_, dtype=np.float64)
         self._f_sublinear = bool(v.sublinear_tf)
         self._f_analyzer = v.analyzer
-        self._f_words: dict[str, tuple[int | None, list[tuple[int, int]]]] = {}
+        self._f_chars: dict[str, int | None] = {}   # character -> index of its "#c" feature
         self._f_space = self._f_vocab.get("# ")
         self._f_rows: dict[str, np.ndarray] = {}
 
@@ -313,11 +313,13 @@ class CoachClassifier:
     def _indexed_counts(self, unit: str) -> dict[int, int]:
         """Feature index -> count for one unit, the same as ``Features.counts`` looked up in the vocabulary.
 
-        Faster: per-word lookups are cached, and an n-gram is only looked up when its
-        (n-1)-grams are in the vocabulary (min_df keeps no n-gram whose parts it dropped).
+        Faster: the in-word character unigrams of all words are counted in one pass (the
+        words hold no spaces, so that is the sum of each word's counts), and an n-gram is only
+        looked up when its (n-1)-grams are in the vocabulary (min_df keeps no n-gram whose
+        parts it dropped).
         """
         vocab = self._f_vocab
-        words_cache = self._f_words
+        char_index = self._f_chars
         meta, _, text = unit.partition("\t")
         counts: dict[int, int] = {}
         for g in meta.split():
@@ -328,17 +330,17 @@ class CoachClassifier:
         hi = self._f_analyzer.word_ngrams[1]
         known: list[bool] = []
         for w in words:
-            hit = words_cache.get(w)
-            if hit is None:
-                chars = Counter(w)
-                hit = (vocab.get(w), [(vocab[k], c) for k, c in (("#" + ch, c) for ch, c in chars.items()) if k in vocab])
-                if len(words_cache) < 200_000:
-                    words_cache[w] = hit
-            j, chars = hit
+            j = vocab.get(w)
             known.append(j is not None)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
-            for jc, c in chars:
+        for ch, c in Counter("".join(words)).items():
+            jc = char_index.get(ch, -1)
+            if jc == -1:
+                jc = vocab.get("#" + ch)
+                if len(char_index) < 20_000:
+                    char_index[ch] = jc
+            if jc is not None:
                 counts[jc] = counts.get(jc, 0) + c
         if words and self._f_space is not None:
             counts[self._f_space] = counts.get(self._f_space, 0) + 2 * len(words)
