@@ -34,6 +34,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import yaml
+from scipy.sparse import csr_matrix
 
 from bot.coach.knowledge import load_knowledge
 from bot.paths import DATA_DIR, PROJECT_ROOT
@@ -414,10 +415,10 @@ class CoachClassifier:
             val = tf * self._f_idf[col]
             norms = np.sqrt(np.bincount(row, weights=val * val, minlength=n))
             val = val / norms[row]
-            contrib = self.weights[col] * val[:, None]
-            # rows are in order: sum each row's run of features at once
-            starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-            z[row[starts]] += np.add.reduceat(contrib, starts, axis=0)
+            # the sparse (units x features) matrix times the weights, in scipy's C loop
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+            z += csr_matrix((val, col, indptr), shape=(n, len(self._f_idf))) @ self.weights
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
