@@ -17,7 +17,7 @@ from spacy.util import filter_spans
 from bot.coach.classifier import CoachClassifier, TextNormaliser
 from bot.coach.knowledge import CodeRule, Knowledge, check_kind_name
 from bot.coach.model import Analysis, Finding
-from bot.coach.pipeline import CoachPipeline, coach_pipeline, token_texts, token_words
+from bot.coach.pipeline import CoachPipeline, coach_pipeline, token_flags, token_texts, token_words
 from bot.coach.spotter import Hit, Spotter, Units
 
 MAX_CHARS = 20_000
@@ -76,10 +76,10 @@ class Analyzer:
 
     def _build_context(self, doc: Doc) -> dict:
         cues = doc._.coach_cues or {}
-        sent_of = [0] * len(doc)
-        for i, sent in enumerate(doc.sents):
-            for t in range(sent.start, sent.end):
-                sent_of[t] = i
+        sent_of, sentence = [], -1   # each token's sentence index, as doc.sents counts them
+        for i, (_, starts_sentence) in enumerate(token_flags(doc)):
+            sentence += starts_sentence or i == 0
+            sent_of.append(sentence)
         norms, texts = token_words(doc)[0], token_texts(doc)
         scope, clause = self.k.scope_breaks, self.k.clause_breaks
         breaks = [i for i, norm in enumerate(norms) if norm in scope]

@@ -89,13 +89,12 @@ class Spotter:
         first = [i for i in range(n) if not lazy or levels[i] != "clause"]
         self._fill(probs, texts, first)
         if lazy and len(first) < n:
-            later, row = [], 0
-            for units in all_units:
-                k = len(units.bounds)
-                block = probs[row:row + k]
-                if len(block) and ((block.max(axis=0) >= self._limits) & (block.max(axis=0) > 0.0)).any():
-                    later.extend(i for i in range(row, row + k) if levels[i] == "clause")
-                row += k
+            sizes = [len(units.bounds) for units in all_units]
+            starts = np.cumsum([0] + sizes[:-1])
+            tops = np.maximum.reduceat(probs, starts, axis=0)   # each doc's best score per code
+            reaches = ((tops >= self._limits) & (tops > 0.0)).any(axis=1).tolist()
+            later = [i for start, k, reached in zip(starts.tolist(), sizes, reaches) if reached
+                     for i in range(start, start + k) if levels[i] == "clause"]
             self._fill(probs, texts, later)
         row = 0
         for units in all_units:
@@ -151,7 +150,7 @@ class Spotter:
         for j in np.flatnonzero((tops >= limits) & (tops > 0.0)):
             code = self.codes[j]
             threshold = float(limits[j])
-            column = units.probs[:, j]
+            column = units.probs[:, j].tolist()   # plain floats: read many times below
             stops = blocked.get(code, ())
             best_sent, best_score = -1, -1.0
             msg_ok = True
