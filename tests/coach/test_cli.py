@@ -1,6 +1,7 @@
 """The `rehearse analyze` / `rehearse eval` contract, through the installed console script."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from pathlib import Path
@@ -62,3 +63,20 @@ def test_eval_prints_the_metrics(tmp_path):
     assert "forbidden-code rate:        0.000" in proc.stdout
     assert "macro per-code recall" in proc.stdout
     assert "scorekeeping" in proc.stdout
+
+
+def test_bench_analyze_runs_on_distinct_lines():
+    """The speed bench stays runnable: each run reads its own distinct lines and reports a rate."""
+    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "bench/bench_analyze.py", "--n", "8"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line[:28].strip(): line.split() for line in proc.stdout.splitlines()}
+    for run in ("rehearse analyze (batches)", "coach only, batches", "coach only, one by one"):
+        assert run in rows, proc.stdout
+        assert rows[run][-5] == "8" and float(rows[run][-2]) > 0, rows[run]
+    assert "costs" in proc.stdout and "the baseline per line" in proc.stdout
+    spec = importlib.util.spec_from_file_location("bench_analyze", ROOT / "bench" / "bench_analyze.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    lines = bench.utterances(400)
+    assert len({text for text, _, _ in lines}) == len(lines) == 400
