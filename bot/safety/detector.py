@@ -31,6 +31,8 @@ from bot.safety.rules import CATEGORIES, Rule, RuleSet, load_rules
 CHUNK_CHARS = 100_000
 CHUNK_OVERLAP = 2_000
 # An ellipsis ("I said no... he kept going") trails a thought, it does not end one.
+# Per-token normalisation is cached (see _Screen._token_info); emptied past this size.
+_TOKEN_CACHE_MAX = 50_000
 _SENTENCE_END = re.compile(r"(?!\.\.)[.!?]+|[!?]+[.\u2026]*")
 
 
@@ -73,6 +75,7 @@ class _Screen:
                 self.by_part.setdefault(part, []).append(rule)
         self.rank = {c: i for i, c in enumerate(self.rules.priority)}
         self.classifier: SafetyClassifier | None = load_classifier()
+        self._token_cache: dict[tuple[int, int], tuple] = {}
 
     # -- one text ----------------------------------------------------------------------
     def _tokens(self, text: str) -> Tokens:
@@ -85,30 +88,35 @@ class _Screen:
         doc = self.nlp.make_doc(lowered)
         norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
         previous = ""
-        barriers = self.rules.barriers
         contractions = self.rules.contractions
-        norm_of, lemma_of = self.normalize.norm, self.normalize.lemma
-        for token in doc:
-            token_text = token.text
-            if token.is_space:
+        split_words = contractions.words if contractions is not None else {}
+        info, token_info, lemma_of = self._token_cache, self._token_info, self.normalize.lemma
+        for i, token in enumerate(doc):
+            key = (token.orth, token.norm)   # ints: cheaper than reading the strings
+            known = info.get(key)
+            if known is None:
+                known = token_info(token)
+            token_text, is_space, is_punct, is_break, form, norm, lemma, reads_context = known
+            if is_space:
                 if "\n" in token_text and breaks:
                     breaks[-1] = True
                 continue
-            norm = norm_of(token_text, token.norm_, previous)
+            if reads_context:
+                norm = self.normalize.in_context(form, norm, previous)
+                lemma = lemma_of(norm)
             words = (norm,)
-            if contractions is not None and norm in contractions.words:
-                following = doc[token.i + 1].text if token.i + 1 < len(doc) else ""
+            if norm in split_words:
+                following = doc[i + 1].text if i + 1 < len(doc) else ""
                 words = contractions.split(norm, previous, following.lower()) or words
-            is_punct = token.is_punct
             start = token.idx
-            is_break = is_punct and _SENTENCE_END.fullmatch(token_text) is not None
+            end = start + len(token_text)
             for word in words:   # "hell post" is read as "he will post", one span for both
                 previous = word
                 norms.append(word)
-                lemmas.append(lemma_of(word))
+                lemmas.append(lemma if word == norm else lemma_of(word))
                 punct.append(is_punct)
                 starts.append(start)
-                ends.append(start + len(token_text))
+                ends.append(end)
                 breaks.append(is_break)
         for k in self.normalize.label_positions(norms):   # "yes/no/maybe": labels
             norms[k] = lemmas[k] = "label:" + norms[k]
@@ -120,8 +128,25 @@ class _Screen:
                 for j in range(lo, i + 1):
                     sent_start[j], sent_end[j] = lo, i + 1
                 lo = i + 1
+        barriers = self.rules.barriers
         barrier = [norm in barriers for norm in norms]
         return Tokens(norms, lemmas, punct, barrier, starts, ends, sent_start, sent_end)
+
+    def _token_info(self, token) -> tuple:
+        """What a token's normalisation needs that depends only on its text and spaCy's
+        norm, cached under their hashes (the same few thousand words recur):
+        (text, is_space, is_punct, ends a sentence, form, norm, lemma, whether the
+        word before can change the norm). A cache that grows too big is emptied."""
+        text = token.text
+        form, norm = self.normalize.norm_parts(text, token.norm_)
+        is_punct = token.is_punct
+        info = (text, token.is_space, is_punct,
+                is_punct and _SENTENCE_END.fullmatch(text) is not None,
+                form, norm, self.normalize.lemma(norm), self.normalize.reads_context(form))
+        if len(self._token_cache) >= _TOKEN_CACHE_MAX:
+            self._token_cache.clear()
+        self._token_cache[(token.orth, token.norm)] = info
+        return info
 
     @staticmethod
     def sentences(toks: Tokens, text: str, offset: int = 0):

@@ -180,7 +180,7 @@ class RequiredBits:
 
     def __init__(self) -> None:
         self._bit: dict[frozenset[str], int] = {}
-        self._word_bits: dict[str, int] = {}
+        self.word_bits: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._bit)
@@ -192,13 +192,13 @@ class RequiredBits:
             if bit is None:
                 bit = 1 << len(self._bit)
                 for word in required:
-                    self._word_bits[word] = self._word_bits.get(word, 0) | bit
+                    self.word_bits[word] = self.word_bits.get(word, 0) | bit
                 self._bit[required] = bit   # counted (len) only once its words are in
             need |= bit
         return need
 
     def lit(self, words: Iterable[str]) -> int:
-        get, lit = self._word_bits.get, 0
+        get, lit = self.word_bits.get, 0
         for word in words:
             lit |= get(word, 0)
         return lit
@@ -211,20 +211,36 @@ _BRANCH_BITS = RequiredBits()   # the required word sets of every alternative's 
 def _alt_index(el: Element) -> tuple:
     """An alternative's branches by the words they can start with, so a position only
     tries the branches its word can open (a macro such as @actor has dozens).
-    Each branch comes with the bits of the word sets it requires (``_seq_anchor_sets``)."""
+    Each branch comes with the bits of the word sets it requires (``_seq_anchor_sets``).
+
+    Returns (el, by_word, by_regex, anywhere, norm_hits, lemma_hits). A branch that is
+    one plain word or lemma element is not read as a branch at all: it matches exactly
+    when the token's norm is in `norm_hits` (or, for a lemma element, its lemma is in
+    `lemma_hits`), which is most of a big macro's branches ("he|she|him", "~hit").
+    A branch opened by a regular expression ("/1[0-7]/ year old") is tried only where
+    the expression matches."""
     entry = _ALT_INDEX.get(id(el))
     if entry is None or entry[0] is not el:
         by_word: dict[str, list[tuple[Seq, int]]] = {}
+        by_regex: list[tuple[re.Pattern[str], tuple[Seq, int]]] = []
         anywhere: list[tuple[Seq, int]] = []
+        norm_hits: set[str] = set()
+        lemma_hits: set[str] = set()
         for alt in el.data:
+            if len(alt) == 1 and alt[0].kind in (WORD, LEMMA) and not alt[0].optional:
+                norm_hits |= alt[0].data   # _test: a lemma element also reads the norm
+                if alt[0].kind == LEMMA:
+                    lemma_hits |= alt[0].data
+                continue
             branch = (alt, _BRANCH_BITS.need(_seq_anchor_sets(alt)))
-            first = _first_words(alt)
-            if first is None:
+            openers = _openers(alt)
+            if openers is None:
                 anywhere.append(branch)
-            else:
-                for word in first:
-                    by_word.setdefault(word, []).append(branch)
-        entry = (el, by_word, tuple(anywhere))
+                continue
+            for word in openers[0]:
+                by_word.setdefault(word, []).append(branch)
+            by_regex.extend((regex, branch) for regex in openers[1])
+        entry = (el, by_word, tuple(by_regex), tuple(anywhere), frozenset(norm_hits), frozenset(lemma_hits))
         _ALT_INDEX[id(el)] = entry
     return entry
 
@@ -239,25 +255,110 @@ def _index_alternatives(seq: Seq) -> None:
                 _index_alternatives(alt)
 
 
-def _sentence_bits(toks: Tokens, p: int, limit: int) -> int:
-    """The branch bits lit by every norm and lemma from the start of p's sentence up to
-    `limit`: those words are a superset of what any match from p can read. Memoised;
-    the key holds the number of known sets, so a set added later is never missed."""
-    lo = toks.sent_start[p]
+def _suffix_bits(toks: Tokens, lo: int, limit: int) -> list[int]:
+    """For each position p of lo..limit, the branch bits lit by the norms and lemmas of
+    tokens p..limit (index p - lo). Filled from the end in one pass and memoised; the
+    key holds the number of known sets, so a set added later is never missed."""
     key = ("bits", lo, limit, len(_BRANCH_BITS))
-    lit = toks.memo.get(key)
-    if lit is None:
-        lit = _BRANCH_BITS.lit(set(toks.norms[lo:limit]) | set(toks.lemmas[lo:limit]))
-        toks.memo[key] = lit
-    return lit
+    suffix = toks.memo.get(key)
+    if suffix is None:
+        get, norms, lemmas = _BRANCH_BITS.word_bits.get, toks.norms, toks.lemmas
+        suffix = [0] * (limit - lo + 1)
+        lit = 0
+        for q in range(limit - 1, lo - 1, -1):
+            lit |= get(norms[q], 0) | get(lemmas[q], 0)
+            suffix[q - lo] = lit
+        toks.memo[key] = suffix
+    return suffix
+
+
+def _sentence_bits(toks: Tokens, p: int, limit: int) -> int:
+    """The branch bits lit by the norms and lemmas of tokens p..limit: a match from p
+    reads no token before p, so those words are a superset of what it can read."""
+    lo = toks.sent_start[p]
+    return _suffix_bits(toks, lo, limit)[p - lo]
+
+
+def _alt_ends(el: Element, toks: Tokens, p: int, limit: int) -> set[int]:
+    """Every end of alternative `el` read from p. Memoised per (element, position,
+    limit): a macro such as @actor is read once however many patterns use it.
+    The returned set is the memo's own: callers must not change it."""
+    key = (id(el), p, limit)
+    found = toks.memo.get(key)
+    if found is not None:
+        return found
+    index = _ALT_INDEX.get(id(el))
+    if index is None or index[0] is not el:
+        index = _alt_index(el)
+    _, by_word, by_regex, anywhere, norm_hits, lemma_hits = index
+    found = set()
+    if p < limit:
+        norm, lemma = toks.norms[p], toks.lemmas[p]
+        if norm in norm_hits or lemma in lemma_hits:
+            found.add(p + 1)
+        branches = by_word.get(norm, ())
+        if lemma != norm:
+            more = by_word.get(lemma)
+            if more:
+                branches = [*branches, *(b for b in more if b not in branches)]
+        if by_regex:
+            more = [b for regex, b in by_regex if regex.match(norm) and b not in branches]
+            if more:
+                branches = [*branches, *more]
+        if anywhere:
+            branches = [*anywhere, *branches]
+        if branches:
+            lit = _sentence_bits(toks, p, limit)
+            for alt, need in branches:
+                # A branch needing a word the sentence lacks cannot match: skip it
+                # without reading (most of a big macro's branches, in most text).
+                if (need & lit) == need:
+                    found |= match_ends(alt, toks, p, limit)
+    else:
+        for alt, _ in anywhere:
+            found |= match_ends(alt, toks, p, limit)
+    toks.memo[key] = found
+    return found
 
 
 def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
-    """Every end position at which `seq` matches from `start` without passing `limit`."""
-    positions = {start}
-    memo = toks.memo
+    """Every end position at which `seq` matches from `start` without passing `limit`.
+
+    Most reads stay at one position (a word, then a macro with one way through), so
+    that case walks a plain int; the first element that can leave several positions
+    (an optional one, a gap, a macro with several ends) hands over to `_match_from`."""
+    p = start
+    norms = toks.norms
+    for i, el in enumerate(seq):
+        if el.optional:
+            return _match_from(seq, i, {p}, toks, limit)
+        kind = el.kind
+        if kind == WORD:
+            if p < limit and norms[p] in el.data:
+                p += 1
+                continue
+            return set()
+        if kind == LEMMA:
+            if p < limit and (toks.lemmas[p] in el.data or norms[p] in el.data):
+                p += 1
+                continue
+            return set()
+        if kind != ALT:
+            return _match_from(seq, i, {p}, toks, limit)
+        found = _alt_ends(el, toks, p, limit)
+        if len(found) != 1:
+            return _match_from(seq, i + 1, found, toks, limit) if found else set()
+        (p,) = found   # its one end
+    return {p}
+
+
+def _match_from(seq: Seq, first: int, positions: set[int], toks: Tokens, limit: int) -> set[int]:
+    """`match_ends` from element `first` on, from any of `positions` (not changed)."""
+    if first >= len(seq):
+        return set(positions)
     norms, lemmas = toks.norms, toks.lemmas
-    for el in seq:
+    for k in range(first, len(seq)):
+        el = seq[k]
         kind = el.kind
         if kind == WORD:
             data = el.data
@@ -268,33 +369,7 @@ def match_ends(seq: Seq, toks: Tokens, start: int, limit: int) -> set[int]:
         elif kind == ALT:
             nxt = set()
             for p in positions:
-                key = (id(el), p, limit)
-                found = memo.get(key)
-                if found is None:
-                    found = set()
-                    index = _ALT_INDEX.get(id(el))   # _alt_index, inlined: the hottest loop
-                    if index is None or index[0] is not el:
-                        index = _alt_index(el)
-                    _, by_word, anywhere = index
-                    branches = list(anywhere)
-                    lit = None
-                    if p < limit:
-                        seen = by_word.get(norms[p], ())
-                        branches.extend(seen)
-                        if lemmas[p] != norms[p]:
-                            branches.extend(b for b in by_word.get(lemmas[p], ()) if b not in seen)
-                        if not branches:   # no branch can start here: nothing found
-                            memo[key] = found
-                            continue
-                        lit = _sentence_bits(toks, p, limit)
-                    for alt, need in branches:
-                        # A branch needing a word the sentence lacks cannot match: skip it
-                        # without reading (most of a big macro's branches, in most text).
-                        if lit is not None and (need & lit) != need:
-                            continue
-                        found |= match_ends(alt, toks, p, limit)
-                    memo[key] = found
-                nxt |= found
+                nxt |= _alt_ends(el, toks, p, limit)
         elif kind == GAP:
             nxt = set()
             barrier, width = toks.barrier, el.data
@@ -358,31 +433,53 @@ def _seq_anchor_sets(seq: Seq) -> list[frozenset[str]]:
 
 def _first_words(seq: Seq) -> frozenset[str] | None:
     """Words one of which the first token of any match is (None: anything may start)."""
+    openers = _openers(seq)
+    return openers[0] if openers is not None and not openers[1] else None
+
+
+def _openers(seq: Seq) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None:
+    """(words, regexes): the first token of any match is one of the words (norm or
+    lemma) or has a norm one of the regexes matches. None: anything may start.
+
+    A regular expression only counts when no gap or skip comes before it: such a
+    pattern has always been tried at every token, and still is."""
     words: set[str] = set()
+    regexes: list[re.Pattern[str]] = []
+    after_gap = False
     for el in seq:
         if el.kind in (SKIP, GAP, START, END):
+            after_gap = after_gap or el.kind in (SKIP, GAP)
             continue
         if el.kind in (WORD, LEMMA):
             words |= el.data
+        elif el.kind == REGEX and not after_gap:
+            regexes.append(el.data)
         elif el.kind == ALT:
             for alt in el.data:
-                first = _first_words(alt)
-                if first is None:
+                first = _openers(alt)
+                if first is None or (after_gap and first[1]):
                     return None
-                words |= first
+                words |= first[0]
+                regexes.extend(first[1])
         else:
             return None
         if not el.optional:
-            return frozenset(words)
+            return frozenset(words), tuple(dict.fromkeys(regexes))
     return None
+
+
+def _opens(openers: tuple[frozenset[str], tuple[re.Pattern[str], ...]], norm: str, lemma: str) -> bool:
+    """Whether a token (its norm and lemma) is one of `openers`."""
+    words, regexes = openers
+    return norm in words or lemma in words or any(rx.match(norm) for rx in regexes)
 
 
 class PatternSet:
     """Named groups of compiled patterns, matched sentence by sentence."""
 
     def __init__(self) -> None:
-        # (key, seq, first words or None, id of the distinct seq, opens with "^")
-        self._patterns: list[tuple[str, Seq, frozenset[str] | None, int, bool]] = []
+        # (key, seq, openers or None, id of the distinct seq, opens with "^")
+        self._patterns: list[tuple[str, Seq, tuple | None, int, bool]] = []
         # Each pattern's other required word sets (besides its anchor's), as bits.
         self._bits = RequiredBits()
         self._need: list[int] = []
@@ -399,9 +496,9 @@ class PatternSet:
             # "^ ...": only the sentence's first token can start a match (START is never
             # optional), so the other positions need not be tried.
             at_start = seq[0].kind == START
-            self._patterns.append((key, seq, _first_words(seq), seq_id, at_start))
             _index_alternatives(seq)
             sets = _seq_anchor_sets(seq)
+            self._patterns.append((key, seq, _openers(seq), seq_id, at_start))
             self._need.append(self._bits.need(sets[1:]))
             if not sets:
                 self._always.append(index)
@@ -429,6 +526,20 @@ class PatternSet:
         lit, need = self._bits.lit(words), self._need
         return {i for i in found if (need[i] & lit) == need[i]}
 
+    def _starts(self, openers, at_start: bool, toks: Tokens, lo: int, hi: int,
+                words: set[str], where: dict[str, list[int]]) -> Iterable[int]:
+        """Where a pattern may start: the positions holding one of its openers."""
+        norms, lemmas = toks.norms, toks.lemmas
+        if at_start:
+            return [lo] if openers is None or _opens(openers, norms[lo], lemmas[lo]) else []
+        if openers is None:
+            return range(lo, hi)
+        first, regexes = openers
+        starts = {p for word in first.intersection(words) for p in where[word]}
+        for regex in regexes:
+            starts.update(p for p in range(lo, hi) if regex.match(norms[p]))
+        return starts
+
     def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
         """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""
         words = self._words(toks, lo, hi)
@@ -446,17 +557,11 @@ class PatternSet:
         by_seq: dict[int, dict[int, int]] = {}   # distinct pattern -> {start: longest end}
         out: dict[str, dict[int, int]] = {}
         for index in found:
-            key, seq, first, seq_id, at_start = self._patterns[index]
+            key, seq, openers, seq_id, at_start = self._patterns[index]
             seq_spans = by_seq.get(seq_id)
             if seq_spans is None:
-                if at_start:
-                    starts = [lo] if first is None or norms[lo] in first or lemmas[lo] in first else []
-                elif first is None:
-                    starts = range(lo, hi)
-                else:
-                    starts = sorted({p for word in first.intersection(words) for p in where[word]})
                 seq_spans = {}
-                for start in starts:
+                for start in self._starts(openers, at_start, toks, lo, hi, words, where):
                     ends = match_ends(seq, toks, start, hi)
                     ends.discard(start)
                     if ends:

@@ -95,8 +95,12 @@ class Normalizer:
         return _RUN.sub(lambda m: m.group(1) * 2, form)
 
     def norm(self, text: str, spacy_norm: str, previous: str) -> str:
-        # Only the contraction tails below look at the previous word; the rest depends
-        # on (text, spaCy's norm) alone and is cached under that key.
+        form, norm = self.norm_parts(text, spacy_norm)
+        return self.in_context(form, norm, previous)
+
+    def norm_parts(self, text: str, spacy_norm: str) -> tuple[str, str]:
+        """(the token's lower-cased, accent-folded form, its norm whatever word came
+        before). Cached under (text, spaCy's norm): only `in_context` looks further."""
         cached = self._norm_cache.get((text, spacy_norm))
         if cached is None:
             form = fold_accents(text.lower().translate(_APOSTROPHES))
@@ -104,7 +108,16 @@ class Normalizer:
             if len(self._norm_cache) >= _CACHE_MAX:
                 self._norm_cache.clear()
             self._norm_cache[(text, spacy_norm)] = cached
-        form, norm = cached
+        return cached
+
+    @staticmethod
+    def reads_context(form: str) -> bool:
+        """Whether the word before can change this form's norm (a contraction tail)."""
+        return form in _AFTER_I or form in _AFTER_PRONOUN
+
+    @staticmethod
+    def in_context(form: str, norm: str, previous: str) -> str:
+        """The norm after `previous`: the contraction tails typed without an apostrophe."""
         if previous == "i" and form in _AFTER_I:
             return _AFTER_I[form]
         if previous in _PRONOUNS and form in _AFTER_PRONOUN:
