@@ -474,6 +474,9 @@ def _opens(openers: tuple[frozenset[str], tuple[re.Pattern[str], ...]], norm: st
     return norm in words or lemma in words or any(rx.match(norm) for rx in regexes)
 
 
+_OPENERS: dict[tuple, tuple] = {}   # interned openers: many patterns open with one @macro
+
+
 class PatternSet:
     """Named groups of compiled patterns, matched sentence by sentence."""
 
@@ -498,7 +501,10 @@ class PatternSet:
             at_start = seq[0].kind == START
             _index_alternatives(seq)
             sets = _seq_anchor_sets(seq)
-            self._patterns.append((key, seq, _openers(seq), seq_id, at_start))
+            openers = _openers(seq)
+            # Equal openers are one object, so a sentence finds their starts once.
+            openers = _OPENERS.setdefault(openers, openers) if openers is not None else None
+            self._patterns.append((key, seq, openers, seq_id, at_start))
             self._need.append(self._bits.need(sets[1:]))
             if not sets:
                 self._always.append(index)
@@ -555,13 +561,21 @@ class PatternSet:
             if lemmas[p] != norms[p]:
                 where.setdefault(lemmas[p], []).append(p)
         by_seq: dict[int, dict[int, int]] = {}   # distinct pattern -> {start: longest end}
+        starts_of: dict[int, Iterable[int]] = {}   # id of interned openers -> starts
         out: dict[str, dict[int, int]] = {}
         for index in found:
             key, seq, openers, seq_id, at_start = self._patterns[index]
             seq_spans = by_seq.get(seq_id)
             if seq_spans is None:
                 seq_spans = {}
-                for start in self._starts(openers, at_start, toks, lo, hi, words, where):
+                if at_start:
+                    starts = self._starts(openers, True, toks, lo, hi, words, where)
+                else:
+                    starts = starts_of.get(id(openers))
+                    if starts is None:
+                        starts = self._starts(openers, False, toks, lo, hi, words, where)
+                        starts_of[id(openers)] = starts
+                for start in starts:
                     ends = match_ends(seq, toks, start, hi)
                     ends.discard(start)
                     if ends:
