@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import yaml
-
 from bot.paths import PROJECT_ROOT
 from bot.safety.rules import CATEGORIES, SAFETY_DIR
+from bot.safety.yaml_io import safe_load
 
 CONFIG_PATH = SAFETY_DIR / "classifier.yml"
 CACHE_DIR = PROJECT_ROOT / "models" / "safety"
@@ -51,7 +50,7 @@ class ClassifierConfig:
 
 
 def load_config(path: Path = CONFIG_PATH) -> ClassifierConfig:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     thresholds = {c: float((data.get("thresholds") or {}).get(c, 1.01)) for c in CATEGORIES}
     anchors = {c: frozenset(str(w).lower() for w in (data.get("anchors") or {}).get(c) or ())
                for c in CATEGORIES}
@@ -74,7 +73,7 @@ def load_examples(config: ClassifierConfig) -> list[Example]:
     """Every labelled item in the configured sources (order is stable)."""
     examples: list[Example] = []
     if config.cases is not None and config.cases.exists():
-        cases = yaml.safe_load(config.cases.read_text(encoding="utf-8")) or {}
+        cases = safe_load(config.cases.read_text(encoding="utf-8")) or {}
         for category in CATEGORIES:
             examples += [Example(str(t), category, "cases") for t in cases.get(category) or ()]
         examples += [Example(str(t), NONE, "cases") for t in cases.get("near_misses") or ()]

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
 from bot.safety.rules import SAFETY_DIR
+from bot.safety.yaml_io import safe_load
 
 POLICY_FILE = SAFETY_DIR / "content_policy.yml"
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
@@ -27,7 +26,7 @@ def _phrase_regex(phrase: str) -> re.Pattern:
 @lru_cache(maxsize=1)
 def _policy() -> tuple[dict[str, list[tuple[str, re.Pattern]]], list[tuple[str, re.Pattern]], list[re.Pattern]]:
     with POLICY_FILE.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = safe_load(handle) or {}
     never = {kind: [(p, _phrase_regex(str(p))) for p in phrases or []]
              for kind, phrases in (data.get("never") or {}).items()}
     pressure = [(p, _phrase_regex(str(p))) for p in data.get("pressure") or []]
@@ -98,7 +97,7 @@ def iter_policy_lines(root=None):
 
     root = Path(root) if root is not None else PROJECT_ROOT
     with POLICY_FILE.open(encoding="utf-8") as handle:
-        scan = (yaml.safe_load(handle) or {}).get("scan") or {}
+        scan = (safe_load(handle) or {}).get("scan") or {}
     skip = set(scan.get("skip_keys") or ())
     seen = set()
     for pattern in scan.get("include") or ():
@@ -108,13 +107,13 @@ def iter_policy_lines(root=None):
                 continue
             seen.add(rel)
             with path.open(encoding="utf-8") as handle:
-                data = yaml.safe_load(handle)
+                data = safe_load(handle)
             checked = _matches(rel, scan.get("pressure_checked") or ())
             for text, tactic in _strings(data, skip):
                 yield rel, text, tactic, checked
     domain = scan.get("domain_responses")
     if domain and (root / domain).exists():
         with (root / domain).open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
+            data = safe_load(handle) or {}
         for text, tactic in _strings(data.get("responses") or {}, skip):
             yield domain, text, tactic, False

@@ -74,6 +74,10 @@ class _Screen:
             for part in rule.parts:
                 self.by_part.setdefault(part, []).append(rule)
         self.rank = {c: i for i, c in enumerate(self.rules.priority)}
+        # Ties (same category, start and length) go to the rule that comes first in the
+        # data files (files in name order, rules in file order), never to whichever a
+        # hash-ordered set happened to yield first; the classifier's hit comes last.
+        self.rule_order = {(r.label, r.id): i for i, r in enumerate(self.rules.rules)}
         self.classifier: SafetyClassifier | None = load_classifier()
         self._token_cache: dict[tuple[int, int], tuple] = {}
 
@@ -309,7 +313,9 @@ class _Screen:
                 candidates.append((category, "classifier", start, end))
         hit = None
         if candidates:
-            candidates.sort(key=lambda c: (self.rank[c[0]], c[2], -(c[3] - c[2])))
+            last = len(self.rule_order)
+            candidates.sort(key=lambda c: (self.rank[c[0]], c[2], -(c[3] - c[2]),
+                                           self.rule_order.get((c[0], c[1]), last)))
             category, rule_id, start, end = candidates[0]
             present = sorted({c[0] for c in candidates}, key=self.rank.__getitem__)
             hit = SafetyHit(category, start, end, text[start:end], rule_id, tuple(present))

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-import yaml
-
 from bot.safety.rules import CATEGORIES, SAFETY_DIR
+from bot.safety.yaml_io import safe_load
 
 INTERNATIONAL = "INT"
 REGION_ENV = "REHEARSE_REGION"
@@ -25,7 +24,7 @@ _FIELDS = ("name", "description", "phone", "url", "region")
 @lru_cache(maxsize=1)
 def _resources() -> tuple[list[dict], dict[str, str]]:
     with (SAFETY_DIR / "resources.yml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = safe_load(handle) or {}
     entries = []
     for entry in data.get("resources") or []:
         if not entry.get("name") or not (entry.get("phone") or entry.get("url")):
@@ -42,7 +41,7 @@ def _resources() -> tuple[list[dict], dict[str, str]]:
 @lru_cache(maxsize=1)
 def _messages() -> dict[str, str]:
     with (SAFETY_DIR / "messages.yml").open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = safe_load(handle) or {}
     return {k: " ".join(str(v).split()) for k, v in (data.get("messages") or {}).items()}
 
 

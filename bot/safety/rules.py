@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from bot.paths import DATA_DIR
 from bot.safety.matcher import Compiler, PatternSet
 from bot.safety.patterns import PatternError
+from bot.safety.yaml_io import safe_load
 
 SAFETY_DIR = DATA_DIR / "safety"
 CATEGORIES = ("abuse", "self_harm", "minor", "danger")
@@ -95,7 +94,7 @@ class RuleSet:
 
 def _read(path: Path) -> dict:
     with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = safe_load(handle) or {}
     if not isinstance(data, dict):
         raise PatternError(f"{path}: expected a mapping at the top level")
     return data
