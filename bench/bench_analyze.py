@@ -132,6 +132,7 @@ def main() -> int:
             json.dumps({"tokens": len(blank(request["text"]))})
         base_cpu = min(base_cpu, time.process_time() - c)
     base_rate = len(lines) / base_cpu
+    reference_ms = python_reference_ms()
     print(f"bot.safety available: {safety_available()}" + (f" but failing ({safety_error})" if safety_error else ""))
     print(f"load (import + build): {load:.2f} s")
     print("utt/s (wall) suffers when other processes share the core; utt/s (cpu) is per core-second.")
@@ -141,7 +142,26 @@ def main() -> int:
         print(f"{label:<28}{n:>11}{dt:>9.2f}{rate:>14.0f}{cpu_rate:>13.0f}{wc:>12}")
     print(f"baseline (JSON + spaCy blank tokeniser): {base_rate:.0f} utt/s (cpu); "
           f"rehearse analyze costs {base_rate / rows[0][4]:.1f}x the baseline per line")
+    print(f"CPU reference (pure-Python loop, {REFERENCE_LOOP}): {reference_ms:.1f} ms "
+          f"(the coach is pure Python: its rate scales with 1 / this time across machines)")
     return 0
+
+
+REFERENCE_LOOP = "sum(range(10**6))"
+
+
+def python_reference_ms() -> float:
+    """CPU ms of a fixed pure-Python loop, best of 7: how fast this core runs Python.
+
+    The spaCy baseline is mostly compiled code; the coach and the safety screen are mostly
+    Python, so this says whether a low rate comes from a slow core or from the code.
+    """
+    best = float("inf")
+    for _ in range(7):
+        c = time.process_time()
+        sum(range(10**6))
+        best = min(best, time.process_time() - c)
+    return best * 1000
 
 
 def _line(text: str, kind: str, after_refusal: bool) -> str:
