@@ -16,12 +16,35 @@ NOT_PRESSURE = [
     ("refuse", "I said no", "persistence"),
     ("renegotiate", "if you can't respect that, I'll need to end this conversation", "ultimatum"),
     ("ask", "I'm not saying it's not a big deal for you", "minimizing"),
+    # leverage disowned: reassurance that mentions love or happiness to rule a guilty yes out
+    ("ask", "I would never want you to agree to it only to keep me happy", "guilt_trip"),
+    ("ask", "honestly I don't need you to try anything just for my sake", "guilt_trip"),
+    ("ask", "u never need to prove u love me by doing stuff in bed", "guilt_trip"),
+    ("ask", "please don't think you have to do this because you love me", "guilt_trip"),
+    ("ask", "I'd hate for you to go along with something out of guilt", "guilt_trip"),
+    # a way out offered, not an order: "say" + anything but yes
+    ("ask", "you just have to say the word and we stop", "demand"),
+    ("ask", "all you have to do is say the word", "demand"),
 ]
 
 
 @pytest.mark.parametrize("kind,text,code", NOT_PRESSURE)
 def test_not_the_speakers_pressure(kind, text, code):
     assert code not in analyze(text, kind, after_refusal=kind == "refuse").codes
+
+
+@pytest.mark.parametrize("text", [
+    "you'd agree to it if you really wanted to keep me happy",
+    "if you loved me you'd prove it and try this",
+    "do it for me, I'm asking you because you love me",
+])
+def test_leverage_that_is_not_disowned_is_still_a_guilt_trip(text):
+    assert "guilt_trip" in analyze(text).codes
+
+
+@pytest.mark.parametrize("text", ["you have to say yes", "you need to say yes to this", "you just have to say ok"])
+def test_being_told_to_say_yes_is_a_demand(text):
+    assert "demand" in analyze(text).codes
 
 
 def test_the_same_pressure_said_directly_is_caught():
