@@ -181,15 +181,38 @@ class _Screen:
         index, category, p = best
         return category, sentences[index][0], sentences[index][1], p
 
+    def _needed(self, possible: set[int]) -> set[int]:
+        """The cue patterns of `possible` (those whose words a text holds) that belong
+        to a rule every part of which is possible: the others cannot add a hit."""
+        cues = self.rules.cues
+        keys = {cues.key(i) for i in possible}
+        siblings = self.__dict__.get("_siblings")
+        if siblings is None:   # key -> the parts of each rule that reads it
+            siblings = {}
+            for key, rules in self.by_part.items():
+                siblings[key] = tuple(frozenset(rule.parts) for rule in rules)
+            self._siblings = siblings
+        ok = {key for key in keys if any(parts <= keys for parts in siblings.get(key, ()))}
+        return {i for i in possible if cues.key(i) in ok}
+
     def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
         """Return (category, rule id, char start, char end) candidates and referral flags."""
         toks = self._tokens(text)
         parts: dict[str, list[tuple[int, int]]] = {}
         sentences: list[tuple[int, int]] = []
+        cues, n = self.rules.cues, len(toks)
+        # Only patterns whose rule can still fire are read: a rule needs every one of
+        # its parts, and a part whose required words the whole text lacks matches nowhere.
+        words = cues._words(toks, 0, n)
+        needed = self._needed(cues.candidates(toks, 0, n, words))
+        one_sentence = n > 0 and toks.sent_end[0] == n
         i = 0
-        while i < len(toks):
+        while i < n and needed:
             lo, hi = toks.sent_start[i], toks.sent_end[i]
-            found = self.rules.cues.match(toks, lo, hi)
+            if one_sentence:   # the text's candidates and words are the sentence's
+                found = cues.match(toks, lo, hi, found=needed, words=words)
+            else:
+                found = cues.match(toks, lo, hi, only=needed)
             if found:
                 sentences.append((lo, hi))
                 for key, spans in found.items():

@@ -546,10 +546,24 @@ class PatternSet:
             starts.update(p for p in range(lo, hi) if regex.match(norms[p]))
         return starts
 
-    def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
-        """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""
-        words = self._words(toks, lo, hi)
-        found = self.candidates(toks, lo, hi, words)
+    def key(self, index: int) -> str:
+        """The key of pattern `index` (as in `candidates`)."""
+        return self._patterns[index][0]
+
+    def match(self, toks: Tokens, lo: int, hi: int, only: set[int] | None = None,
+              found: set[int] | None = None,
+              words: set[str] | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start.
+
+        `only`: read only these patterns (e.g. those whose rule can still fire in the
+        whole text). `found` and `words`: this sentence's candidates and words, when the
+        caller already has them (a one-sentence text)."""
+        if words is None:
+            words = self._words(toks, lo, hi)
+        if found is None:
+            found = self.candidates(toks, lo, hi, words)
+        if only is not None:
+            found = found & only
         if not found:
             return {}
         norms, lemmas = toks.norms, toks.lemmas
