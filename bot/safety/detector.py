@@ -184,16 +184,33 @@ class _Screen:
     def _needed(self, possible: set[int]) -> set[int]:
         """The cue patterns of `possible` (those whose words a text holds) that belong
         to a rule every part of which is possible: the others cannot add a hit."""
+        plan = self.__dict__.get("_need_plan")
+        if plan is None:
+            plan = self._need_plan = self._plan_needed()
+        key_bit, masks = plan
+        lit = 0
+        for i in possible:
+            lit |= key_bit[i]
+        return {i for i in possible
+                if masks[i] is None or any(lit & mask == mask for mask in masks[i])}
+
+    def _plan_needed(self) -> tuple[list[int], list[tuple[int, ...] | None]]:
+        """Per cue pattern: its key's bit, and the bits of every part of each rule that
+        reads its key (None when one of those rules has that key as its only part)."""
         cues = self.rules.cues
-        keys = {cues.key(i) for i in possible}
-        siblings = self.__dict__.get("_siblings")
-        if siblings is None:   # key -> the parts of each rule that reads it
-            siblings = {}
-            for key, rules in self.by_part.items():
-                siblings[key] = tuple(frozenset(rule.parts) for rule in rules)
-            self._siblings = siblings
-        ok = {key for key in keys if any(parts <= keys for parts in siblings.get(key, ()))}
-        return {i for i in possible if cues.key(i) in ok}
+        keys = [cues.key(i) for i in range(len(cues))]
+        bit = {key: 1 << n for n, key in enumerate(dict.fromkeys(keys))}
+        key_bit = [bit[key] for key in keys]
+        masks: list[tuple[int, ...] | None] = []
+        for key in keys:
+            rules = self.by_part.get(key, ())
+            if any(rule.parts == (key,) for rule in rules):
+                masks.append(None)
+            else:
+                masks.append(tuple(sum(bit.get(p, 0) for p in set(rule.parts))
+                                   if all(p in bit for p in rule.parts) else -1
+                                   for rule in rules))
+        return key_bit, masks
 
     def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
         """Return (category, rule id, char start, char end) candidates and referral flags."""

@@ -25,6 +25,7 @@ from bot.safety.normalize import fold_accents
 from bot.safety.patterns import PatternError
 
 _MAX_MACRO_DEPTH = 8
+_REGEX_CACHE_MAX = 50_000   # words whose required-set bits (regexes included) are kept
 
 # Element kinds.
 WORD, LEMMA, REGEX, ANY, PUNCT, ALT, SKIP, GAP, START, END = range(10)
@@ -179,8 +180,13 @@ class RequiredBits:
     something needing sets A and B is possible in a text iff both its bits are lit."""
 
     def __init__(self) -> None:
-        self._bit: dict[frozenset[str], int] = {}
+        self._bit: dict[object, int] = {}
         self.word_bits: dict[str, int] = {}
+        # A required set may also be met by a token one of its regular expressions
+        # matches ("@i_am /1[0-7](yo|yr)/"): (regex, bit), and each word's bits with the
+        # expressions' answered (a bounded cache: the same words recur).
+        self._regexes: list[tuple[re.Pattern[str], int]] = []
+        self._with_regexes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._bit)
@@ -197,10 +203,43 @@ class RequiredBits:
             need |= bit
         return need
 
+    def need_mixed(self, requirements: Iterable[tuple[frozenset[str], tuple]]) -> int:
+        """Like `need`, for (words, regexes) requirements: met by a word, or by a word
+        one of the regexes matches."""
+        need = 0
+        for required in requirements:
+            bit = self._bit.get(required)
+            if bit is None:
+                bit = 1 << len(self._bit)
+                for word in required[0]:
+                    self.word_bits[word] = self.word_bits.get(word, 0) | bit
+                self._regexes.extend((regex, bit) for regex in required[1])
+                self._with_regexes.clear()
+                self._bit[required] = bit
+            need |= bit
+        return need
+
     def lit(self, words: Iterable[str]) -> int:
+        if self._regexes:
+            return self._lit_with_regexes(words)
         get, lit = self.word_bits.get, 0
         for word in words:
             lit |= get(word, 0)
+        return lit
+
+    def _lit_with_regexes(self, words: Iterable[str]) -> int:
+        known, lit = self._with_regexes, 0
+        for word in words:
+            bits = known.get(word)
+            if bits is None:
+                bits = self.word_bits.get(word, 0)
+                for regex, bit in self._regexes:
+                    if regex.match(word):
+                        bits |= bit
+                if len(known) >= _REGEX_CACHE_MAX:
+                    known.clear()
+                known[word] = bits
+            lit |= bits
         return lit
 
 
@@ -416,6 +455,42 @@ def _element_words(el: Element) -> frozenset[str] | None:
     return None
 
 
+def _element_requirement(el: Element) -> tuple[frozenset[str], tuple] | None:
+    """(words, regexes): every match of this element holds a token whose norm or
+    lemma is one of the words, or whose norm one of the regexes matches (None: no such
+    pair). Unlike `_element_words`, an alternative with a regex branch still counts."""
+    if el.optional:
+        return None
+    if el.kind in (WORD, LEMMA):
+        return el.data, ()
+    if el.kind == REGEX:
+        return frozenset(), (el.data,)
+    if el.kind == ALT:
+        words: set[str] = set()
+        regexes: list[re.Pattern[str]] = []
+        for alt in el.data:
+            found = _seq_requirement(alt)
+            if found is None:
+                return None
+            words |= found[0]
+            regexes.extend(found[1])
+        return frozenset(words), tuple(dict.fromkeys(regexes))
+    return None
+
+
+def _seq_requirement(seq: Seq) -> tuple[frozenset[str], tuple] | None:
+    """One (words, regexes) pair every match of `seq` meets: its rarest word set when
+    it has one, else its first requirement with regexes."""
+    sets = _seq_anchor_sets(seq)
+    if sets:
+        return sets[0], ()
+    for el in seq:
+        found = _element_requirement(el)
+        if found is not None:
+            return found
+    return None
+
+
 def _commonness(words: frozenset[str]) -> tuple[int, int]:
     return (sum(1 for w in words if w in STOP_WORDS or len(w) <= 2), len(words))
 
@@ -505,7 +580,10 @@ class PatternSet:
             # Equal openers are one object, so a sentence finds their starts once.
             openers = _OPENERS.setdefault(openers, openers) if openers is not None else None
             self._patterns.append((key, seq, openers, seq_id, at_start))
-            self._need.append(self._bits.need(sets[1:]))
+            # Elements met by a regex as well as by words ("@i_am /1[0-7]yo/"), which
+            # the word sets leave out, are required too.
+            mixed = [r for r in map(_element_requirement, seq) if r is not None and r[1]]
+            self._need.append(self._bits.need(sets[1:]) | self._bits.need_mixed(mixed))
             if not sets:
                 self._always.append(index)
             else:

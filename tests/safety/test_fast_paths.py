@@ -98,3 +98,46 @@ def test_random_word_strings_same_fast_and_slow(monkeypatch, words):
     fast = _result(text)
     (slow,) = _slow_results([text], monkeypatch)
     assert fast == slow
+
+
+def _brute_force(patterns, toks, lo: int, hi: int) -> dict:
+    """Every pattern at every start: no candidate filter at all."""
+    from bot.safety import matcher
+    out: dict[str, dict[int, int]] = {}
+    for key, seq, *_ in patterns._patterns:
+        for start in range(lo, hi):
+            ends = matcher.match_ends(seq, toks, start, hi)
+            ends.discard(start)
+            if ends:
+                spans = out.setdefault(key, {})
+                spans[start] = max(spans.get(start, -1), max(ends))
+    return {key: sorted(spans.items()) for key, spans in out.items()}
+
+
+@pytest.mark.parametrize("text", [
+    "im 15yo and he wont stop", "16f here, my bf is 19", "i am 14yrs old", "i m 17y/o lol",
+    "15 m", "I AM 13YO", "age 16 btw", "i was 12 when it started", "i am 20yo", "im 1517yo",
+])
+def test_regex_requirements_keep_every_match(text):
+    """Patterns needing a regex-matched token are skipped only when no token matches."""
+    screen = _screen()
+    for patterns in (screen.rules.cues, screen.rules.guards):
+        toks = screen._tokens(text)
+        i = 0
+        while i < len(toks):
+            lo, hi = toks.sent_start[i], toks.sent_end[i]
+            toks.memo.clear()
+            fast = patterns.match(toks, lo, hi)
+            toks.memo.clear()
+            assert fast == _brute_force(patterns, toks, lo, hi), text
+            i = hi
+
+
+def test_required_bits_with_regexes():
+    from bot.safety.matcher import RequiredBits
+    bits = RequiredBits()
+    need = bits.need([frozenset({"i"})]) | bits.need_mixed([(frozenset({"teen"}), (re.compile(r"^(?:1[0-7]yo)$"),))])
+    assert bits.lit({"i", "15yo"}) & need == need
+    assert bits.lit({"i", "teen"}) & need == need
+    assert bits.lit({"i", "19yo"}) & need != need
+    assert bits.lit({"15yo"}) & need != need
