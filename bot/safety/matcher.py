@@ -491,6 +491,11 @@ def _seq_requirement(seq: Seq) -> tuple[frozenset[str], tuple] | None:
     return None
 
 
+def _mixed_requirements(seq: Seq) -> list[tuple[frozenset[str], tuple]]:
+    """The requirements of `seq`'s elements that a regex can meet as well as words."""
+    return [r for r in map(_element_requirement, seq) if r is not None and r[1]]
+
+
 def _commonness(words: frozenset[str]) -> tuple[int, int]:
     return (sum(1 for w in words if w in STOP_WORDS or len(w) <= 2), len(words))
 
@@ -558,11 +563,18 @@ class PatternSet:
     def __init__(self) -> None:
         # (key, seq, openers or None, id of the distinct seq, opens with "^")
         self._patterns: list[tuple[str, Seq, tuple | None, int, bool]] = []
-        # Each pattern's other required word sets (besides its anchor's), as bits.
+        # Required word sets as bits.
         self._bits = RequiredBits()
-        self._need: list[int] = []
-        self._by_anchor: dict[str, list[int]] = {}
-        self._always: list[int] = []
+        # A pattern is read in a sentence only if one of its *entries* is met: an entry
+        # is every word set the pattern requires plus, when it holds an alternative (a
+        # macro such as @no_consent), every set one branch of its widest alternative
+        # requires; one entry per branch (any match goes through one). An entry is found
+        # by its rarest word set (its anchor) and then checked with one integer AND.
+        self._entry_need: list[int] = []
+        self._entry_pattern: list[int] = []
+        self._pattern_entries: list[tuple[int, ...]] = []
+        self._by_anchor: dict[str, list[int]] = {}   # anchor word -> entries
+        self._always: list[int] = []                 # entries without a word set
         # Many rules share a pattern line (the same @macro under several rule ids); a
         # sentence reads each distinct pattern once and hands its spans to every key.
         self._seq_ids: dict[Seq, int] = {}
@@ -582,13 +594,40 @@ class PatternSet:
             self._patterns.append((key, seq, openers, seq_id, at_start))
             # Elements met by a regex as well as by words ("@i_am /1[0-7]yo/"), which
             # the word sets leave out, are required too.
-            mixed = [r for r in map(_element_requirement, seq) if r is not None and r[1]]
-            self._need.append(self._bits.need(sets[1:]) | self._bits.need_mixed(mixed))
-            if not sets:
-                self._always.append(index)
-            else:
-                for word in sets[0]:
-                    self._by_anchor.setdefault(word, []).append(index)
+            need = self._bits.need(sets) | self._bits.need_mixed(_mixed_requirements(seq))
+            entries = []
+            for branch_need, branch_sets in self._branch_needs(seq):
+                entries.append(self._add_entry(index, need | branch_need, sets + branch_sets))
+            self._pattern_entries.append(tuple(entries))
+
+    def _add_entry(self, index: int, need: int, sets: list[frozenset[str]]) -> int:
+        entry = len(self._entry_need)
+        self._entry_need.append(need)
+        self._entry_pattern.append(index)
+        if not sets:
+            self._always.append(entry)
+        else:
+            for word in sorted(sets, key=_commonness)[0]:
+                self._by_anchor.setdefault(word, []).append(entry)
+        return entry
+
+    def _branch_needs(self, seq: Seq) -> list[tuple[int, list[frozenset[str]]]]:
+        """(need bits, word sets) of each branch of the pattern's widest required
+        alternative, minimal needs only; [(0, [])] when there is no such alternative
+        or one of its branches requires nothing."""
+        alternatives = [el for el in seq if el.kind == ALT and not el.optional]
+        if not alternatives:
+            return [(0, [])]
+        widest = max(alternatives, key=lambda el: len(el.data))
+        needs: dict[int, list[frozenset[str]]] = {}
+        for branch in widest.data:
+            sets = _seq_anchor_sets(branch)
+            need = self._bits.need(sets) | self._bits.need_mixed(_mixed_requirements(branch))
+            if not need:
+                return [(0, [])]
+            needs.setdefault(need, sets)
+        return [(a, sets) for a, sets in needs.items()
+                if not any(b != a and a & b == b for b in needs)]
 
     @staticmethod
     def _words(toks: Tokens, lo: int, hi: int) -> set[str]:
@@ -599,16 +638,21 @@ class PatternSet:
 
     def candidates(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
         """Patterns whose required words all occur in tokens lo..hi (any other cannot match)."""
-        found = set(self._always)
+        entries = set(self._always)
         by_anchor = self._by_anchor
         if words is None:
             words = self._words(toks, lo, hi)
         for word in words:
             hits = by_anchor.get(word)
             if hits:
-                found.update(hits)
-        lit, need = self._bits.lit(words), self._need
-        return {i for i in found if (need[i] & lit) == need[i]}
+                entries.update(hits)
+        lit, need, pattern = self._bits.lit(words), self._entry_need, self._entry_pattern
+        return {pattern[e] for e in entries if need[e] & lit == need[e]}
+
+    def _still_possible(self, indices: Iterable[int], words: set[str]) -> set[int]:
+        """Those of `indices` that `candidates` would give for a sentence of `words`."""
+        lit, need, entries = self._bits.lit(words), self._entry_need, self._pattern_entries
+        return {i for i in indices if any(need[e] & lit == need[e] for e in entries[i])}
 
     def _starts(self, openers, at_start: bool, toks: Tokens, lo: int, hi: int,
                 words: set[str], where: dict[str, list[int]]) -> Iterable[int]:
@@ -639,8 +683,11 @@ class PatternSet:
         if words is None:
             words = self._words(toks, lo, hi)
         if found is None:
-            found = self.candidates(toks, lo, hi, words)
-        if only is not None:
+            if only is not None:   # few: test them instead of looking all patterns up
+                found = self._still_possible(only, words)
+            else:
+                found = self.candidates(toks, lo, hi, words)
+        elif only is not None:
             found = found & only
         if not found:
             return {}
