@@ -90,48 +90,51 @@ class _Screen:
         lowered = text.lower() if text.isascii() else \
             "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
         doc = self.nlp.make_doc(lowered)
-        norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
+        rows = []   # (norm, lemma, punct, start, end, ends a sentence) per word
         previous = ""
         contractions = self.rules.contractions
         split_words = contractions.words if contractions is not None else {}
         info, token_info, lemma_of = self._token_cache, self._token_info, self.normalize.lemma
         for i, token in enumerate(doc):
-            key = (token.orth, token.norm)   # ints: cheaper than reading the strings
-            known = info.get(key)
+            known = info.get((token.orth, token.norm))   # ints: cheaper than the strings
             if known is None:
                 known = token_info(token)
             token_text, is_space, is_punct, is_break, form, norm, lemma, reads_context = known
             if is_space:
-                if "\n" in token_text and breaks:
-                    breaks[-1] = True
+                if "\n" in token_text and rows:
+                    rows[-1] = (*rows[-1][:5], True)
                 continue
             if reads_context:
                 norm = self.normalize.in_context(form, norm, previous)
                 lemma = lemma_of(norm)
-            words = (norm,)
+            start = token.idx
             if norm in split_words:
                 following = doc[i + 1].text if i + 1 < len(doc) else ""
-                words = contractions.split(norm, previous, following.lower()) or words
-            start = token.idx
-            end = start + len(token_text)
-            for word in words:   # "hell post" is read as "he will post", one span for both
-                previous = word
-                norms.append(word)
-                lemmas.append(lemma if word == norm else lemma_of(word))
-                punct.append(is_punct)
-                starts.append(start)
-                ends.append(end)
-                breaks.append(is_break)
+                words = contractions.split(norm, previous, following.lower())
+                if words:   # "hell post" is read as "he will post", one span for both
+                    end = start + len(token_text)
+                    for word in words:
+                        rows.append((word, lemma if word == norm else lemma_of(word),
+                                     is_punct, start, end, is_break))
+                    previous = words[-1]
+                    continue
+            rows.append((norm, lemma, is_punct, start, start + len(token_text), is_break))
+            previous = norm
+        if not rows:
+            return Tokens([], [], [], [], [], [], [], [])
+        norms, lemmas, punct, starts, ends, breaks = map(list, zip(*rows))
         for k in self.normalize.label_positions(norms):   # "yes/no/maybe": labels
             norms[k] = lemmas[k] = "label:" + norms[k]
         n = len(norms)
-        sent_start, sent_end = [0] * n, [n] * n
+        sent_start, sent_end = [], []
         lo = 0
-        for i in range(n):
-            if breaks[i] or i == n - 1:
-                for j in range(lo, i + 1):
-                    sent_start[j], sent_end[j] = lo, i + 1
-                lo = i + 1
+        for i in [i for i, b in enumerate(breaks) if b]:
+            sent_start += [lo] * (i + 1 - lo)
+            sent_end += [i + 1] * (i + 1 - lo)
+            lo = i + 1
+        if lo < n:
+            sent_start += [lo] * (n - lo)
+            sent_end += [n] * (n - lo)
         barriers = self.rules.barriers
         barrier = [norm in barriers for norm in norms]
         return Tokens(norms, lemmas, punct, barrier, starts, ends, sent_start, sent_end)
