@@ -25,6 +25,7 @@ from bot.safety.normalize import fold_accents
 from bot.safety.patterns import PatternError
 
 _MAX_MACRO_DEPTH = 8
+_SHARED_ANCHOR = 24   # entries under one anchor word past which its second set is read
 _REGEX_CACHE_MAX = 50_000   # words whose required-set bits (regexes included) are kept
 
 # Element kinds.
@@ -575,6 +576,11 @@ class PatternSet:
         self._pattern_entries: list[tuple[int, ...]] = []
         self._by_anchor: dict[str, list[int]] = {}   # anchor word -> entries
         self._always: list[int] = []                 # entries without a word set
+        self._entry_second: list[frozenset[str] | None] = []   # its next rarest set
+        # Built at first use: an anchor word that many entries share ("i") leads to its
+        # entries through their second word set: word -> (entries with no second set,
+        # second-set word -> entries).
+        self._index: dict[str, tuple[list[int], dict[str, list[int]] | None]] | None = None
         # Many rules share a pattern line (the same @macro under several rule ids); a
         # sentence reads each distinct pattern once and hands its spans to every key.
         self._seq_ids: dict[Seq, int] = {}
@@ -604,12 +610,33 @@ class PatternSet:
         entry = len(self._entry_need)
         self._entry_need.append(need)
         self._entry_pattern.append(index)
+        ordered = sorted(sets, key=_commonness)
+        self._entry_second.append(ordered[1] if len(ordered) > 1 else None)
+        self._index = None
         if not sets:
             self._always.append(entry)
         else:
-            for word in sorted(sets, key=_commonness)[0]:
+            for word in ordered[0]:
                 self._by_anchor.setdefault(word, []).append(entry)
         return entry
+
+    def _build_index(self) -> dict:
+        index = {}
+        for word, entries in self._by_anchor.items():
+            if len(entries) <= _SHARED_ANCHOR:
+                index[word] = (entries, None)
+                continue
+            direct, by_second = [], {}
+            for entry in entries:
+                second = self._entry_second[entry]
+                if second is None:
+                    direct.append(entry)
+                else:
+                    for other in second:
+                        by_second.setdefault(other, []).append(entry)
+            index[word] = (direct, by_second)
+        self._index = index
+        return index
 
     def _branch_needs(self, seq: Seq) -> list[tuple[int, list[frozenset[str]]]]:
         """(need bits, word sets) of each branch of the pattern's widest required
@@ -639,13 +666,19 @@ class PatternSet:
     def candidates(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
         """Patterns whose required words all occur in tokens lo..hi (any other cannot match)."""
         entries = set(self._always)
-        by_anchor = self._by_anchor
+        index = self._index if self._index is not None else self._build_index()
         if words is None:
             words = self._words(toks, lo, hi)
         for word in words:
-            hits = by_anchor.get(word)
+            hits = index.get(word)
             if hits:
-                entries.update(hits)
+                entries.update(hits[0])
+                if hits[1] is not None:
+                    by_second = hits[1]
+                    for other in words:
+                        more = by_second.get(other)
+                        if more:
+                            entries.update(more)
         lit, need, pattern = self._bits.lit(words), self._entry_need, self._entry_pattern
         return {pattern[e] for e in entries if need[e] & lit == need[e]}
 
