@@ -224,15 +224,18 @@ class _Screen:
         # Only patterns whose rule can still fire are read: a rule needs every one of
         # its parts, and a part whose required words the whole text lacks matches nowhere.
         words = cues._words(toks, 0, n)
-        needed = self._needed(cues.candidates(toks, 0, n, words))
+        entries = cues.candidate_entries(toks, 0, n, words)
+        needed = self._needed(cues.patterns_of(entries))
         one_sentence = n > 0 and toks.sent_end[0] == n
+        if needed and not one_sentence:
+            entries = cues.entries_of(entries, needed)   # what a sentence may still meet
         i = 0
         while i < n and needed:
             lo, hi = toks.sent_start[i], toks.sent_end[i]
             if one_sentence:   # the text's candidates and words are the sentence's
                 found = cues.match(toks, lo, hi, found=needed, words=words)
             else:
-                found = cues.match(toks, lo, hi, only=needed)
+                found = cues.match(toks, lo, hi, entries=entries)
             if found:
                 sentences.append((lo, hi))
                 for key, spans in found.items():

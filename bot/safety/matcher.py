@@ -299,7 +299,7 @@ def _suffix_bits(toks: Tokens, lo: int, limit: int) -> list[int]:
     """For each position p of lo..limit, the branch bits lit by the norms and lemmas of
     tokens p..limit (index p - lo). Filled from the end in one pass and memoised; the
     key holds the number of known sets, so a set added later is never missed."""
-    key = ("bits", lo, limit, len(_BRANCH_BITS))
+    key = ("bits", lo, limit, len(_BRANCH_BITS._bit))   # (len() of the dict: no method call)
     suffix = toks.memo.get(key)
     if suffix is None:
         get, norms, lemmas = _BRANCH_BITS.word_bits.get, toks.norms, toks.lemmas
@@ -573,7 +573,6 @@ class PatternSet:
         # by its rarest word set (its anchor) and then checked with one integer AND.
         self._entry_need: list[int] = []
         self._entry_pattern: list[int] = []
-        self._pattern_entries: list[tuple[int, ...]] = []
         self._by_anchor: dict[str, list[int]] = {}   # anchor word -> entries
         self._always: list[int] = []                 # entries without a word set
         self._entry_second: list[frozenset[str] | None] = []   # its next rarest set
@@ -601,10 +600,8 @@ class PatternSet:
             # Elements met by a regex as well as by words ("@i_am /1[0-7]yo/"), which
             # the word sets leave out, are required too.
             need = self._bits.need(sets) | self._bits.need_mixed(_mixed_requirements(seq))
-            entries = []
             for branch_need, branch_sets in self._branch_needs(seq):
-                entries.append(self._add_entry(index, need | branch_need, sets + branch_sets))
-            self._pattern_entries.append(tuple(entries))
+                self._add_entry(index, need | branch_need, sets + branch_sets)
 
     def _add_entry(self, index: int, need: int, sets: list[frozenset[str]]) -> int:
         entry = len(self._entry_need)
@@ -665,6 +662,19 @@ class PatternSet:
 
     def candidates(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
         """Patterns whose required words all occur in tokens lo..hi (any other cannot match)."""
+        return self.patterns_of(self.candidate_entries(toks, lo, hi, words))
+
+    def patterns_of(self, entries: Iterable[int]) -> set[int]:
+        pattern = self._entry_pattern
+        return {pattern[e] for e in entries}
+
+    def entries_of(self, entries: Iterable[int], patterns: set[int]) -> list[int]:
+        """Those of `entries` that belong to one of `patterns`."""
+        pattern = self._entry_pattern
+        return [e for e in entries if pattern[e] in patterns]
+
+    def candidate_entries(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
+        """The entries met in tokens lo..hi (see ``__init__``)."""
         entries = set(self._always)
         index = self._index if self._index is not None else self._build_index()
         if words is None:
@@ -679,13 +689,8 @@ class PatternSet:
                         more = by_second.get(other)
                         if more:
                             entries.update(more)
-        lit, need, pattern = self._bits.lit(words), self._entry_need, self._entry_pattern
-        return {pattern[e] for e in entries if need[e] & lit == need[e]}
-
-    def _still_possible(self, indices: Iterable[int], words: set[str]) -> set[int]:
-        """Those of `indices` that `candidates` would give for a sentence of `words`."""
-        lit, need, entries = self._bits.lit(words), self._entry_need, self._pattern_entries
-        return {i for i in indices if any(need[e] & lit == need[e] for e in entries[i])}
+        lit, need = self._bits.lit(words), self._entry_need
+        return {e for e in entries if need[e] & lit == need[e]}
 
     def _starts(self, openers, at_start: bool, toks: Tokens, lo: int, hi: int,
                 words: set[str], where: dict[str, list[int]]) -> Iterable[int]:
@@ -705,23 +710,22 @@ class PatternSet:
         """The key of pattern `index` (as in `candidates`)."""
         return self._patterns[index][0]
 
-    def match(self, toks: Tokens, lo: int, hi: int, only: set[int] | None = None,
+    def match(self, toks: Tokens, lo: int, hi: int, entries: Iterable[int] | None = None,
               found: set[int] | None = None,
               words: set[str] | None = None) -> dict[str, list[tuple[int, int]]]:
         """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start.
 
-        `only`: read only these patterns (e.g. those whose rule can still fire in the
-        whole text). `found` and `words`: this sentence's candidates and words, when the
-        caller already has them (a one-sentence text)."""
+        `entries`: test only these entries (e.g. those met in the whole text whose rule
+        can still fire). `found` and `words`: this sentence's candidates and words, when
+        the caller already has them (a one-sentence text)."""
         if words is None:
             words = self._words(toks, lo, hi)
         if found is None:
-            if only is not None:   # few: test them instead of looking all patterns up
-                found = self._still_possible(only, words)
+            if entries is not None:   # few: test them instead of looking all up
+                lit, need, pattern = self._bits.lit(words), self._entry_need, self._entry_pattern
+                found = {pattern[e] for e in entries if need[e] & lit == need[e]}
             else:
                 found = self.candidates(toks, lo, hi, words)
-        elif only is not None:
-            found = found & only
         if not found:
             return {}
         norms, lemmas = toks.norms, toks.lemmas
