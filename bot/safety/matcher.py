@@ -730,12 +730,9 @@ class PatternSet:
             return {}
         norms, lemmas = toks.norms, toks.lemmas
         # Where each word (norm or lemma) occurs, so a pattern with first words only
-        # tries the positions holding one of them instead of testing every token.
-        where: dict[str, list[int]] = {}
-        for p in range(lo, hi):
-            where.setdefault(norms[p], []).append(p)
-            if lemmas[p] != norms[p]:
-                where.setdefault(lemmas[p], []).append(p)
+        # tries the positions holding one of them instead of testing every token
+        # (built when a pattern not tied to the sentence start first needs it).
+        where: dict[str, list[int]] | None = None
         by_seq: dict[int, dict[int, int]] = {}   # distinct pattern -> {start: longest end}
         starts_of: dict[int, Iterable[int]] = {}   # id of interned openers -> starts
         out: dict[str, dict[int, int]] = {}
@@ -749,6 +746,12 @@ class PatternSet:
                 else:
                     starts = starts_of.get(id(openers))
                     if starts is None:
+                        if where is None:
+                            where = {}
+                            for p in range(lo, hi):
+                                where.setdefault(norms[p], []).append(p)
+                                if lemmas[p] != norms[p]:
+                                    where.setdefault(lemmas[p], []).append(p)
                         starts = self._starts(openers, False, toks, lo, hi, words, where)
                         starts_of[id(openers)] = starts
                 for start in starts:
