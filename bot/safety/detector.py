@@ -90,48 +90,51 @@ class _Screen:
         lowered = text.lower() if text.isascii() else \
             "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
         doc = self.nlp.make_doc(lowered)
-        norms, lemmas, punct, starts, ends, breaks = [], [], [], [], [], []
+        rows = []   # (norm, lemma, punct, start, end, ends a sentence) per word
         previous = ""
         contractions = self.rules.contractions
         split_words = contractions.words if contractions is not None else {}
         info, token_info, lemma_of = self._token_cache, self._token_info, self.normalize.lemma
         for i, token in enumerate(doc):
-            key = (token.orth, token.norm)   # ints: cheaper than reading the strings
-            known = info.get(key)
+            known = info.get((token.orth, token.norm))   # ints: cheaper than the strings
             if known is None:
                 known = token_info(token)
             token_text, is_space, is_punct, is_break, form, norm, lemma, reads_context = known
             if is_space:
-                if "\n" in token_text and breaks:
-                    breaks[-1] = True
+                if "\n" in token_text and rows:
+                    rows[-1] = (*rows[-1][:5], True)
                 continue
             if reads_context:
                 norm = self.normalize.in_context(form, norm, previous)
                 lemma = lemma_of(norm)
-            words = (norm,)
+            start = token.idx
             if norm in split_words:
                 following = doc[i + 1].text if i + 1 < len(doc) else ""
-                words = contractions.split(norm, previous, following.lower()) or words
-            start = token.idx
-            end = start + len(token_text)
-            for word in words:   # "hell post" is read as "he will post", one span for both
-                previous = word
-                norms.append(word)
-                lemmas.append(lemma if word == norm else lemma_of(word))
-                punct.append(is_punct)
-                starts.append(start)
-                ends.append(end)
-                breaks.append(is_break)
+                words = contractions.split(norm, previous, following.lower())
+                if words:   # "hell post" is read as "he will post", one span for both
+                    end = start + len(token_text)
+                    for word in words:
+                        rows.append((word, lemma if word == norm else lemma_of(word),
+                                     is_punct, start, end, is_break))
+                    previous = words[-1]
+                    continue
+            rows.append((norm, lemma, is_punct, start, start + len(token_text), is_break))
+            previous = norm
+        if not rows:
+            return Tokens([], [], [], [], [], [], [], [])
+        norms, lemmas, punct, starts, ends, breaks = map(list, zip(*rows))
         for k in self.normalize.label_positions(norms):   # "yes/no/maybe": labels
             norms[k] = lemmas[k] = "label:" + norms[k]
         n = len(norms)
-        sent_start, sent_end = [0] * n, [n] * n
+        sent_start, sent_end = [], []
         lo = 0
-        for i in range(n):
-            if breaks[i] or i == n - 1:
-                for j in range(lo, i + 1):
-                    sent_start[j], sent_end[j] = lo, i + 1
-                lo = i + 1
+        for i in [i for i, b in enumerate(breaks) if b]:
+            sent_start += [lo] * (i + 1 - lo)
+            sent_end += [i + 1] * (i + 1 - lo)
+            lo = i + 1
+        if lo < n:
+            sent_start += [lo] * (n - lo)
+            sent_end += [n] * (n - lo)
         barriers = self.rules.barriers
         barrier = [norm in barriers for norm in norms]
         return Tokens(norms, lemmas, punct, barrier, starts, ends, sent_start, sent_end)
@@ -181,15 +184,58 @@ class _Screen:
         index, category, p = best
         return category, sentences[index][0], sentences[index][1], p
 
+    def _needed(self, possible: set[int]) -> set[int]:
+        """The cue patterns of `possible` (those whose words a text holds) that belong
+        to a rule every part of which is possible: the others cannot add a hit."""
+        plan = self.__dict__.get("_need_plan")
+        if plan is None:
+            plan = self._need_plan = self._plan_needed()
+        key_bit, masks = plan
+        lit = 0
+        for i in possible:
+            lit |= key_bit[i]
+        return {i for i in possible
+                if masks[i] is None or any(lit & mask == mask for mask in masks[i])}
+
+    def _plan_needed(self) -> tuple[list[int], list[tuple[int, ...] | None]]:
+        """Per cue pattern: its key's bit, and the bits of every part of each rule that
+        reads its key (None when one of those rules has that key as its only part)."""
+        cues = self.rules.cues
+        keys = [cues.key(i) for i in range(len(cues))]
+        bit = {key: 1 << n for n, key in enumerate(dict.fromkeys(keys))}
+        key_bit = [bit[key] for key in keys]
+        masks: list[tuple[int, ...] | None] = []
+        for key in keys:
+            rules = self.by_part.get(key, ())
+            if any(rule.parts == (key,) for rule in rules):
+                masks.append(None)
+            else:
+                masks.append(tuple(sum(bit.get(p, 0) for p in set(rule.parts))
+                                   if all(p in bit for p in rule.parts) else -1
+                                   for rule in rules))
+        return key_bit, masks
+
     def _scan(self, text: str, offset: int) -> tuple[list[tuple[str, str, int, int]], set[str]]:
         """Return (category, rule id, char start, char end) candidates and referral flags."""
         toks = self._tokens(text)
         parts: dict[str, list[tuple[int, int]]] = {}
         sentences: list[tuple[int, int]] = []
+        cues, n = self.rules.cues, len(toks)
+        # Only patterns whose rule can still fire are read: a rule needs every one of
+        # its parts, and a part whose required words the whole text lacks matches nowhere.
+        words = cues._words(toks, 0, n)
+        entries = cues.candidate_entries(toks, 0, n, words)
+        needed = self._needed(cues.patterns_of(entries))
+        one_sentence = n > 0 and toks.sent_end[0] == n
+        if needed and not one_sentence:
+            entries = cues.entries_of(entries, needed)   # what a sentence may still meet
         i = 0
-        while i < len(toks):
+        while i < n and needed:
             lo, hi = toks.sent_start[i], toks.sent_end[i]
-            found = self.rules.cues.match(toks, lo, hi)
+            if one_sentence:   # the text's candidates and words are the sentence's
+                found = cues.match(toks, lo, hi, found=needed, words=words)
+            else:
+                found = cues.match(toks, lo, hi, entries=entries)
             if found:
                 sentences.append((lo, hi))
                 for key, spans in found.items():

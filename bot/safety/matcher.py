@@ -25,6 +25,8 @@ from bot.safety.normalize import fold_accents
 from bot.safety.patterns import PatternError
 
 _MAX_MACRO_DEPTH = 8
+_SHARED_ANCHOR = 24   # entries under one anchor word past which its second set is read
+_REGEX_CACHE_MAX = 50_000   # words whose required-set bits (regexes included) are kept
 
 # Element kinds.
 WORD, LEMMA, REGEX, ANY, PUNCT, ALT, SKIP, GAP, START, END = range(10)
@@ -179,8 +181,13 @@ class RequiredBits:
     something needing sets A and B is possible in a text iff both its bits are lit."""
 
     def __init__(self) -> None:
-        self._bit: dict[frozenset[str], int] = {}
+        self._bit: dict[object, int] = {}
         self.word_bits: dict[str, int] = {}
+        # A required set may also be met by a token one of its regular expressions
+        # matches ("@i_am /1[0-7](yo|yr)/"): (regex, bit), and each word's bits with the
+        # expressions' answered (a bounded cache: the same words recur).
+        self._regexes: list[tuple[re.Pattern[str], int]] = []
+        self._with_regexes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._bit)
@@ -197,10 +204,43 @@ class RequiredBits:
             need |= bit
         return need
 
+    def need_mixed(self, requirements: Iterable[tuple[frozenset[str], tuple]]) -> int:
+        """Like `need`, for (words, regexes) requirements: met by a word, or by a word
+        one of the regexes matches."""
+        need = 0
+        for required in requirements:
+            bit = self._bit.get(required)
+            if bit is None:
+                bit = 1 << len(self._bit)
+                for word in required[0]:
+                    self.word_bits[word] = self.word_bits.get(word, 0) | bit
+                self._regexes.extend((regex, bit) for regex in required[1])
+                self._with_regexes.clear()
+                self._bit[required] = bit
+            need |= bit
+        return need
+
     def lit(self, words: Iterable[str]) -> int:
+        if self._regexes:
+            return self._lit_with_regexes(words)
         get, lit = self.word_bits.get, 0
         for word in words:
             lit |= get(word, 0)
+        return lit
+
+    def _lit_with_regexes(self, words: Iterable[str]) -> int:
+        known, lit = self._with_regexes, 0
+        for word in words:
+            bits = known.get(word)
+            if bits is None:
+                bits = self.word_bits.get(word, 0)
+                for regex, bit in self._regexes:
+                    if regex.match(word):
+                        bits |= bit
+                if len(known) >= _REGEX_CACHE_MAX:
+                    known.clear()
+                known[word] = bits
+            lit |= bits
         return lit
 
 
@@ -259,7 +299,7 @@ def _suffix_bits(toks: Tokens, lo: int, limit: int) -> list[int]:
     """For each position p of lo..limit, the branch bits lit by the norms and lemmas of
     tokens p..limit (index p - lo). Filled from the end in one pass and memoised; the
     key holds the number of known sets, so a set added later is never missed."""
-    key = ("bits", lo, limit, len(_BRANCH_BITS))
+    key = ("bits", lo, limit, len(_BRANCH_BITS._bit))   # (len() of the dict: no method call)
     suffix = toks.memo.get(key)
     if suffix is None:
         get, norms, lemmas = _BRANCH_BITS.word_bits.get, toks.norms, toks.lemmas
@@ -416,6 +456,47 @@ def _element_words(el: Element) -> frozenset[str] | None:
     return None
 
 
+def _element_requirement(el: Element) -> tuple[frozenset[str], tuple] | None:
+    """(words, regexes): every match of this element holds a token whose norm or
+    lemma is one of the words, or whose norm one of the regexes matches (None: no such
+    pair). Unlike `_element_words`, an alternative with a regex branch still counts."""
+    if el.optional:
+        return None
+    if el.kind in (WORD, LEMMA):
+        return el.data, ()
+    if el.kind == REGEX:
+        return frozenset(), (el.data,)
+    if el.kind == ALT:
+        words: set[str] = set()
+        regexes: list[re.Pattern[str]] = []
+        for alt in el.data:
+            found = _seq_requirement(alt)
+            if found is None:
+                return None
+            words |= found[0]
+            regexes.extend(found[1])
+        return frozenset(words), tuple(dict.fromkeys(regexes))
+    return None
+
+
+def _seq_requirement(seq: Seq) -> tuple[frozenset[str], tuple] | None:
+    """One (words, regexes) pair every match of `seq` meets: its rarest word set when
+    it has one, else its first requirement with regexes."""
+    sets = _seq_anchor_sets(seq)
+    if sets:
+        return sets[0], ()
+    for el in seq:
+        found = _element_requirement(el)
+        if found is not None:
+            return found
+    return None
+
+
+def _mixed_requirements(seq: Seq) -> list[tuple[frozenset[str], tuple]]:
+    """The requirements of `seq`'s elements that a regex can meet as well as words."""
+    return [r for r in map(_element_requirement, seq) if r is not None and r[1]]
+
+
 def _commonness(words: frozenset[str]) -> tuple[int, int]:
     return (sum(1 for w in words if w in STOP_WORDS or len(w) <= 2), len(words))
 
@@ -483,11 +564,22 @@ class PatternSet:
     def __init__(self) -> None:
         # (key, seq, openers or None, id of the distinct seq, opens with "^")
         self._patterns: list[tuple[str, Seq, tuple | None, int, bool]] = []
-        # Each pattern's other required word sets (besides its anchor's), as bits.
+        # Required word sets as bits.
         self._bits = RequiredBits()
-        self._need: list[int] = []
-        self._by_anchor: dict[str, list[int]] = {}
-        self._always: list[int] = []
+        # A pattern is read in a sentence only if one of its *entries* is met: an entry
+        # is every word set the pattern requires plus, when it holds an alternative (a
+        # macro such as @no_consent), every set one branch of its widest alternative
+        # requires; one entry per branch (any match goes through one). An entry is found
+        # by its rarest word set (its anchor) and then checked with one integer AND.
+        self._entry_need: list[int] = []
+        self._entry_pattern: list[int] = []
+        self._by_anchor: dict[str, list[int]] = {}   # anchor word -> entries
+        self._always: list[int] = []                 # entries without a word set
+        self._entry_second: list[frozenset[str] | None] = []   # its next rarest set
+        # Built at first use: an anchor word that many entries share ("i") leads to its
+        # entries through their second word set: word -> (entries with no second set,
+        # second-set word -> entries).
+        self._index: dict[str, tuple[list[int], dict[str, list[int]] | None]] | None = None
         # Many rules share a pattern line (the same @macro under several rule ids); a
         # sentence reads each distinct pattern once and hands its spans to every key.
         self._seq_ids: dict[Seq, int] = {}
@@ -505,12 +597,61 @@ class PatternSet:
             # Equal openers are one object, so a sentence finds their starts once.
             openers = _OPENERS.setdefault(openers, openers) if openers is not None else None
             self._patterns.append((key, seq, openers, seq_id, at_start))
-            self._need.append(self._bits.need(sets[1:]))
-            if not sets:
-                self._always.append(index)
-            else:
-                for word in sets[0]:
-                    self._by_anchor.setdefault(word, []).append(index)
+            # Elements met by a regex as well as by words ("@i_am /1[0-7]yo/"), which
+            # the word sets leave out, are required too.
+            need = self._bits.need(sets) | self._bits.need_mixed(_mixed_requirements(seq))
+            for branch_need, branch_sets in self._branch_needs(seq):
+                self._add_entry(index, need | branch_need, sets + branch_sets)
+
+    def _add_entry(self, index: int, need: int, sets: list[frozenset[str]]) -> int:
+        entry = len(self._entry_need)
+        self._entry_need.append(need)
+        self._entry_pattern.append(index)
+        ordered = sorted(sets, key=_commonness)
+        self._entry_second.append(ordered[1] if len(ordered) > 1 else None)
+        self._index = None
+        if not sets:
+            self._always.append(entry)
+        else:
+            for word in ordered[0]:
+                self._by_anchor.setdefault(word, []).append(entry)
+        return entry
+
+    def _build_index(self) -> dict:
+        index = {}
+        for word, entries in self._by_anchor.items():
+            if len(entries) <= _SHARED_ANCHOR:
+                index[word] = (entries, None)
+                continue
+            direct, by_second = [], {}
+            for entry in entries:
+                second = self._entry_second[entry]
+                if second is None:
+                    direct.append(entry)
+                else:
+                    for other in second:
+                        by_second.setdefault(other, []).append(entry)
+            index[word] = (direct, by_second)
+        self._index = index
+        return index
+
+    def _branch_needs(self, seq: Seq) -> list[tuple[int, list[frozenset[str]]]]:
+        """(need bits, word sets) of each branch of the pattern's widest required
+        alternative, minimal needs only; [(0, [])] when there is no such alternative
+        or one of its branches requires nothing."""
+        alternatives = [el for el in seq if el.kind == ALT and not el.optional]
+        if not alternatives:
+            return [(0, [])]
+        widest = max(alternatives, key=lambda el: len(el.data))
+        needs: dict[int, list[frozenset[str]]] = {}
+        for branch in widest.data:
+            sets = _seq_anchor_sets(branch)
+            need = self._bits.need(sets) | self._bits.need_mixed(_mixed_requirements(branch))
+            if not need:
+                return [(0, [])]
+            needs.setdefault(need, sets)
+        return [(a, sets) for a, sets in needs.items()
+                if not any(b != a and a & b == b for b in needs)]
 
     @staticmethod
     def _words(toks: Tokens, lo: int, hi: int) -> set[str]:
@@ -521,16 +662,35 @@ class PatternSet:
 
     def candidates(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
         """Patterns whose required words all occur in tokens lo..hi (any other cannot match)."""
-        found = set(self._always)
-        by_anchor = self._by_anchor
+        return self.patterns_of(self.candidate_entries(toks, lo, hi, words))
+
+    def patterns_of(self, entries: Iterable[int]) -> set[int]:
+        pattern = self._entry_pattern
+        return {pattern[e] for e in entries}
+
+    def entries_of(self, entries: Iterable[int], patterns: set[int]) -> list[int]:
+        """Those of `entries` that belong to one of `patterns`."""
+        pattern = self._entry_pattern
+        return [e for e in entries if pattern[e] in patterns]
+
+    def candidate_entries(self, toks: Tokens, lo: int, hi: int, words: set[str] | None = None) -> set[int]:
+        """The entries met in tokens lo..hi (see ``__init__``)."""
+        entries = set(self._always)
+        index = self._index if self._index is not None else self._build_index()
         if words is None:
             words = self._words(toks, lo, hi)
         for word in words:
-            hits = by_anchor.get(word)
+            hits = index.get(word)
             if hits:
-                found.update(hits)
-        lit, need = self._bits.lit(words), self._need
-        return {i for i in found if (need[i] & lit) == need[i]}
+                entries.update(hits[0])
+                if hits[1] is not None:
+                    by_second = hits[1]
+                    for other in words:
+                        more = by_second.get(other)
+                        if more:
+                            entries.update(more)
+        lit, need = self._bits.lit(words), self._entry_need
+        return {e for e in entries if need[e] & lit == need[e]}
 
     def _starts(self, openers, at_start: bool, toks: Tokens, lo: int, hi: int,
                 words: set[str], where: dict[str, list[int]]) -> Iterable[int]:
@@ -546,20 +706,33 @@ class PatternSet:
             starts.update(p for p in range(lo, hi) if regex.match(norms[p]))
         return starts
 
-    def match(self, toks: Tokens, lo: int, hi: int) -> dict[str, list[tuple[int, int]]]:
-        """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start."""
-        words = self._words(toks, lo, hi)
-        found = self.candidates(toks, lo, hi, words)
+    def key(self, index: int) -> str:
+        """The key of pattern `index` (as in `candidates`)."""
+        return self._patterns[index][0]
+
+    def match(self, toks: Tokens, lo: int, hi: int, entries: Iterable[int] | None = None,
+              found: set[int] | None = None,
+              words: set[str] | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Return key -> [(start, end)] for tokens lo..hi (one sentence), longest per start.
+
+        `entries`: test only these entries (e.g. those met in the whole text whose rule
+        can still fire). `found` and `words`: this sentence's candidates and words, when
+        the caller already has them (a one-sentence text)."""
+        if words is None:
+            words = self._words(toks, lo, hi)
+        if found is None:
+            if entries is not None:   # few: test them instead of looking all up
+                lit, need, pattern = self._bits.lit(words), self._entry_need, self._entry_pattern
+                found = {pattern[e] for e in entries if need[e] & lit == need[e]}
+            else:
+                found = self.candidates(toks, lo, hi, words)
         if not found:
             return {}
         norms, lemmas = toks.norms, toks.lemmas
         # Where each word (norm or lemma) occurs, so a pattern with first words only
-        # tries the positions holding one of them instead of testing every token.
-        where: dict[str, list[int]] = {}
-        for p in range(lo, hi):
-            where.setdefault(norms[p], []).append(p)
-            if lemmas[p] != norms[p]:
-                where.setdefault(lemmas[p], []).append(p)
+        # tries the positions holding one of them instead of testing every token
+        # (built when a pattern not tied to the sentence start first needs it).
+        where: dict[str, list[int]] | None = None
         by_seq: dict[int, dict[int, int]] = {}   # distinct pattern -> {start: longest end}
         starts_of: dict[int, Iterable[int]] = {}   # id of interned openers -> starts
         out: dict[str, dict[int, int]] = {}
@@ -573,6 +746,12 @@ class PatternSet:
                 else:
                     starts = starts_of.get(id(openers))
                     if starts is None:
+                        if where is None:
+                            where = {}
+                            for p in range(lo, hi):
+                                where.setdefault(norms[p], []).append(p)
+                                if lemmas[p] != norms[p]:
+                                    where.setdefault(lemmas[p], []).append(p)
                         starts = self._starts(openers, False, toks, lo, hi, words, where)
                         starts_of[id(openers)] = starts
                 for start in starts:

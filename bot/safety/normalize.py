@@ -149,7 +149,7 @@ class Normalizer:
         """Where answer words are list labels: two or more joined by "/" or "-"
         ("yes/no/maybe"). They are read as "label:<word>", which no rule names."""
         out: list[int] = []
-        if not self._labels:
+        if not self._labels or self._labels.isdisjoint(norms):
             return out
         i, n = 0, len(norms)
         while i < n:
