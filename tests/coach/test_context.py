@@ -25,6 +25,8 @@ NOT_PRESSURE = [
     # a way out offered, not an order: "say" + anything but yes
     ("ask", "you just have to say the word and we stop", "demand"),
     ("ask", "all you have to do is say the word", "demand"),
+    ("ask", "I don't want you to feel like you have to say yes", "demand"),
+    ("ask", "never think you owe me a yes", "demand"),
 ]
 
 
@@ -37,6 +39,8 @@ def test_not_the_speakers_pressure(kind, text, code):
     "you'd agree to it if you really wanted to keep me happy",
     "if you loved me you'd prove it and try this",
     "do it for me, I'm asking you because you love me",
+    "I don't want you to argue, do it for me",
+    "you don't need to think, just prove you love me",
 ])
 def test_leverage_that_is_not_disowned_is_still_a_guilt_trip(text):
     assert "guilt_trip" in analyze(text).codes
