@@ -83,7 +83,6 @@ NEAR_MISSES = [
     "I'm scared of being rejected but I'd really like to try some bondage",
     'I would never want you to go along with it just for my sake',
     "I'd never want to be the reason you feel pushed into something",
-    "I'm not going to be around much this week, so let's talk on Sunday",
     "I don't feel safe with choking, it's a no for me",
     "it would hurt, so i'd say no to spanking, but maybe something softer?",
     "You can totally say no, I won't be hurt",
