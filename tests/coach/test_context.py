@@ -46,7 +46,8 @@ def test_leverage_that_is_not_disowned_is_still_a_guilt_trip(text):
     assert "guilt_trip" in analyze(text).codes
 
 
-@pytest.mark.parametrize("text", ["you have to say yes", "you need to say yes to this", "you just have to say ok"])
+@pytest.mark.parametrize("text", ["you have to say yes", "you need to say yes to this", "you just have to say ok",
+                                  "All you have to do is say yes.", "You have to say you'll do it tonight."])
 def test_being_told_to_say_yes_is_a_demand(text):
     assert "demand" in analyze(text).codes
 
