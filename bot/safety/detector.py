@@ -74,6 +74,7 @@ class _Screen:
             for part in rule.parts:
                 self.by_part.setdefault(part, []).append(rule)
         self.rank = {c: i for i, c in enumerate(self.rules.priority)}
+        self._need_plan = self._plan_needed()   # read by _needed on every text
         # Ties (same category, start and length) go to the rule that comes first in the
         # data files (files in name order, rules in file order), never to whichever a
         # hash-ordered set happened to yield first; the classifier's hit comes last.
@@ -187,10 +188,7 @@ class _Screen:
     def _needed(self, possible: set[int]) -> set[int]:
         """The cue patterns of `possible` (those whose words a text holds) that belong
         to a rule every part of which is possible: the others cannot add a hit."""
-        plan = self.__dict__.get("_need_plan")
-        if plan is None:
-            plan = self._need_plan = self._plan_needed()
-        key_bit, masks = plan
+        key_bit, masks = self._need_plan
         lit = 0
         for i in possible:
             lit |= key_bit[i]

@@ -195,13 +195,7 @@ class RequiredBits:
     def need(self, sets: Iterable[frozenset[str]]) -> int:
         need = 0
         for required in sets:
-            bit = self._bit.get(required)
-            if bit is None:
-                bit = 1 << len(self._bit)
-                for word in required:
-                    self.word_bits[word] = self.word_bits.get(word, 0) | bit
-                self._bit[required] = bit   # counted (len) only once its words are in
-            need |= bit
+            need |= self._bit_for(required, required, ())
         return need
 
     def need_mixed(self, requirements: Iterable[tuple[frozenset[str], tuple]]) -> int:
@@ -209,16 +203,21 @@ class RequiredBits:
         one of the regexes matches."""
         need = 0
         for required in requirements:
-            bit = self._bit.get(required)
-            if bit is None:
-                bit = 1 << len(self._bit)
-                for word in required[0]:
-                    self.word_bits[word] = self.word_bits.get(word, 0) | bit
-                self._regexes.extend((regex, bit) for regex in required[1])
-                self._with_regexes.clear()
-                self._bit[required] = bit
-            need |= bit
+            need |= self._bit_for(required, required[0], required[1])
         return need
+
+    def _bit_for(self, key: object, words: frozenset[str], regexes: tuple) -> int:
+        """The bit of a required set (made on first sight). A new bit changes what words
+        light, so the per-word answers cached with the regexes are dropped then."""
+        bit = self._bit.get(key)
+        if bit is None:
+            bit = 1 << len(self._bit)
+            for word in words:
+                self.word_bits[word] = self.word_bits.get(word, 0) | bit
+            self._regexes.extend((regex, bit) for regex in regexes)
+            self._with_regexes.clear()
+            self._bit[key] = bit   # counted (len) only once its words are in
+        return bit
 
     def lit(self, words: Iterable[str]) -> int:
         if self._regexes:

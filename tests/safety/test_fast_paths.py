@@ -141,3 +141,13 @@ def test_required_bits_with_regexes():
     assert bits.lit({"i", "teen"}) & need == need
     assert bits.lit({"i", "19yo"}) & need != need
     assert bits.lit({"15yo"}) & need != need
+
+
+def test_required_bits_added_after_a_lookup_are_lit():
+    """A set added after words were looked up (with regexes cached) still lights its words."""
+    from bot.safety.matcher import RequiredBits
+    bits = RequiredBits()
+    bits.need_mixed([(frozenset(), (re.compile(r"^x$"),))])
+    assert bits.lit({"foo"}) == 0
+    need = bits.need([frozenset({"foo"})])
+    assert bits.lit({"foo"}) & need == need
