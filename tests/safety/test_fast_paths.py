@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.safety import detector
 from bot.safety.detector import _screen
+from tests.safety.matching import brute_force
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,20 +101,6 @@ def test_random_word_strings_same_fast_and_slow(monkeypatch, words):
     assert fast == slow
 
 
-def _brute_force(patterns, toks, lo: int, hi: int) -> dict:
-    """Every pattern at every start: no candidate filter at all."""
-    from bot.safety import matcher
-    out: dict[str, dict[int, int]] = {}
-    for key, seq, *_ in patterns._patterns:
-        for start in range(lo, hi):
-            ends = matcher.match_ends(seq, toks, start, hi)
-            ends.discard(start)
-            if ends:
-                spans = out.setdefault(key, {})
-                spans[start] = max(spans.get(start, -1), max(ends))
-    return {key: sorted(spans.items()) for key, spans in out.items()}
-
-
 @pytest.mark.parametrize("text", [
     "im 15yo and he wont stop", "16f here, my bf is 19", "i am 14yrs old", "i m 17y/o lol",
     "15 m", "I AM 13YO", "age 16 btw", "i was 12 when it started", "i am 20yo", "im 1517yo",
@@ -129,7 +116,7 @@ def test_regex_requirements_keep_every_match(text):
             toks.memo.clear()
             fast = patterns.match(toks, lo, hi)
             toks.memo.clear()
-            assert fast == _brute_force(patterns, toks, lo, hi), text
+            assert fast == brute_force(patterns, toks, lo, hi), text
             i = hi
 
 

@@ -11,6 +11,7 @@ import yaml
 from bot.safety import matcher
 from bot.safety.detector import _screen
 from bot.safety.normalize import Normalizer
+from tests.safety.matching import brute_force
 
 _CASES = Path(__file__).resolve().parents[2] / "data" / "safety" / "cases.yml"
 
@@ -21,19 +22,6 @@ def _texts() -> list[str]:
     # Every sixth case, and a few run together so sentences follow one another.
     picked = texts[::6]
     return picked + [" ".join(picked[i:i + 3]) for i in range(0, len(picked), 20)]
-
-
-def _brute_force(patterns: matcher.PatternSet, toks, lo: int, hi: int) -> dict:
-    """Every pattern at every start, no candidate filter and no branch pruning."""
-    out: dict[str, dict[int, int]] = {}
-    for key, seq, *_ in patterns._patterns:
-        for start in range(lo, hi):
-            ends = matcher.match_ends(seq, toks, start, hi)
-            ends.discard(start)
-            if ends:
-                spans = out.setdefault(key, {})
-                spans[start] = max(spans.get(start, -1), max(ends))
-    return {key: sorted(spans.items()) for key, spans in out.items()}
 
 
 @pytest.mark.parametrize("which", ["cues", "guards"])
@@ -50,7 +38,7 @@ def test_pruned_matching_finds_what_brute_force_finds(which, monkeypatch):
             toks.memo.clear()
             with monkeypatch.context() as m:
                 m.setattr(matcher, "_sentence_bits", lambda *_: -1)   # -1: every bit lit
-                slow = _brute_force(patterns, toks, lo, hi)
+                slow = brute_force(patterns, toks, lo, hi)
             assert fast == slow, (which, text)
             i = hi
 
